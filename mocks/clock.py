@@ -1,0 +1,72 @@
+"""The world's one simulation clock.
+
+Everything timed in the simulation (deleted-item retention, employee resignation
+dates, the 30-minute sync schedule, Retry-After waits in-process) reads this clock.
+Tests move it with :meth:`SimClock.advance`; nothing in the world sleeps on it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+DEFAULT_START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+Listener = Callable[[datetime, datetime], None]
+
+
+class SimClock:
+    """A thread-safe clock that only moves when told to.
+
+    Listeners are called with ``(old, new)`` after every move, outside the lock,
+    so that models can act on time passing (archive employees, run due syncs).
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = _aware(start or DEFAULT_START)
+        self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, delta: timedelta | float) -> datetime:
+        """Move the clock forward by ``delta`` (a timedelta or seconds)."""
+        if not isinstance(delta, timedelta):
+            delta = timedelta(seconds=float(delta))
+        if delta < timedelta(0):
+            raise ValueError("the simulation clock cannot move backwards")
+        with self._lock:
+            old = self._now
+            self._now = old + delta
+            new = self._now
+        for listener in list(self._listeners):
+            listener(old, new)
+        return new
+
+    def set(self, when: datetime) -> datetime:
+        """Move the clock to ``when``, which must not be in the clock's past."""
+        return self.advance(_aware(when) - self.now())
+
+    def sleep(self, seconds: float) -> None:
+        """Stand-in for ``time.sleep`` in-process: waiting moves simulated time."""
+        if seconds > 0:
+            self.advance(seconds)
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def isoformat_z(value: datetime) -> str:
+    """Graph's timestamp form: ``2026-01-05T08:00:00Z``."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

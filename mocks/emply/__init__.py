@@ -1,0 +1,1 @@
+"""Mock Emply People: users, employees, roles, calendars, photos, integration settings."""

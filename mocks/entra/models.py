@@ -1,0 +1,386 @@
+"""State and rules of one simulated Entra ID tenant.
+
+Plain Python objects, no HTTP: the Graph routes (``mocks.graph``) and the identity
+platform (``mocks.identity``) are thin layers over this model. Every mutation is
+recorded in :attr:`Tenant.changes` so that delta queries can replay it.
+
+Property names of users and groups are Graph's own (camelCase), so that
+``$select``, ``$filter`` and PATCH bodies map onto them without a translation
+table.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from mocks.clock import SimClock, isoformat_z
+from mocks.ids import IdFactory
+
+DELETED_RETENTION = timedelta(days=30)
+
+# Graph's default user properties in v1.0 when no $select is given.
+USER_DEFAULT_PROPERTIES = (
+    "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
+    "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
+)
+# Every user property the mock knows, with its empty value.
+USER_PROPERTIES: dict[str, Any] = {
+    "id": None, "accountEnabled": True, "businessPhones": [], "city": None,
+    "companyName": None, "country": None, "createdDateTime": None, "department": None,
+    "displayName": None, "employeeId": None, "givenName": None, "jobTitle": None,
+    "mail": None, "mailNickname": None, "mobilePhone": None, "officeLocation": None,
+    "onPremisesImmutableId": None, "onPremisesSyncEnabled": None, "otherMails": [],
+    "preferredLanguage": None, "surname": None, "usageLocation": None,
+    "userPrincipalName": None, "userType": "Member", "deletedDateTime": None,
+}
+# Properties that on-premises AD masters for a hybrid user: Graph refuses to change them.
+ON_PREMISES_MASTERED = frozenset({
+    "accountEnabled", "businessPhones", "city", "companyName", "country", "department",
+    "displayName", "employeeId", "givenName", "jobTitle", "mail", "mailNickname",
+    "mobilePhone", "officeLocation", "onPremisesImmutableId", "surname",
+    "userPrincipalName", "otherMails",
+})
+GROUP_PROPERTIES: dict[str, Any] = {
+    "id": None, "displayName": None, "description": None, "mail": None,
+    "mailEnabled": False, "mailNickname": None, "securityEnabled": True, "groupTypes": [],
+    "createdDateTime": None, "deletedDateTime": None, "visibility": None,
+    "onPremisesSyncEnabled": None,
+}
+
+
+class EntraError(Exception):
+    """A refusal by the tenant model; the Graph layer turns it into Graph's error body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Domain:
+    id: str  # the domain name, as Graph uses it
+    is_verified: bool = True
+    is_default: bool = False
+    is_initial: bool = False
+    authentication_type: str = "Managed"  # "Federated" for on-premises federated domains
+
+
+@dataclass
+class App:
+    """An app registration with a client secret and granted application permissions."""
+
+    client_id: str
+    display_name: str
+    secret: str
+    roles: frozenset[str] = frozenset()
+    object_id: str = ""
+
+
+@dataclass
+class User:
+    props: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.props["id"]
+
+    @property
+    def hybrid(self) -> bool:
+        return bool(self.props.get("onPremisesSyncEnabled"))
+
+
+@dataclass
+class Group:
+    props: dict[str, Any]
+    members: list[str] = field(default_factory=list)  # direct member ids (users or groups), in order
+
+    @property
+    def id(self) -> str:
+        return self.props["id"]
+
+
+@dataclass
+class Photo:
+    content: bytes
+    content_type: str
+    width: int
+    height: int
+    etag: str
+
+
+@dataclass
+class Calendar:
+    id: str
+    owner_id: str  # the user whose mailbox holds it
+    name: str
+    color: str = "auto"
+    is_default: bool = False
+    # user id -> "read" | "write" | "delegateWithoutPrivateEventAccess" | ... (shares)
+    shared_with: dict[str, str] = field(default_factory=dict)
+    change_key: str = ""
+
+
+@dataclass
+class Event:
+    id: str
+    calendar_id: str
+    props: dict[str, Any]
+
+
+@dataclass
+class Change:
+    """One entry of the tenant's change log, read by delta queries.
+
+    ``kind`` is ``"upsert"`` (created or properties changed), ``"softDelete"``
+    (moved to deleted items), ``"hardDelete"`` (gone for good), ``"restore"``, or
+    ``"memberAdded"`` / ``"memberRemoved"`` (groups only, with ``member_id``).
+    """
+
+    seq: int
+    resource: str  # "user" | "group"
+    object_id: str
+    kind: str
+    member_id: str | None = None
+    properties: tuple[str, ...] = ()
+
+
+class Tenant:
+    """One Entra tenant: domains, users, groups, apps, photos, calendars, deleted items."""
+
+    def __init__(self, tenant_id: str, display_name: str, clock: SimClock, ids: IdFactory,
+                 on_premises_sync_enabled: bool = False) -> None:
+        self.id = tenant_id
+        self.display_name = display_name
+        self.clock = clock
+        self.ids = ids
+        self.on_premises_sync_enabled = on_premises_sync_enabled
+        self.lock = threading.RLock()
+        self.domains: dict[str, Domain] = {}
+        self.apps: dict[str, App] = {}
+        self.users: dict[str, User] = {}
+        self.groups: dict[str, Group] = {}
+        self.deleted_users: dict[str, User] = {}
+        self.deleted_groups: dict[str, Group] = {}
+        self.photos: dict[str, Photo] = {}
+        self.calendars: dict[str, Calendar] = {}
+        self.events: dict[str, Event] = {}
+        self.changes: list[Change] = []
+        self._upn_index: dict[str, str] = {}  # lower-case UPN -> user id
+
+    # -- change log --------------------------------------------------------
+    def record(self, resource: str, object_id: str, kind: str, member_id: str | None = None,
+               properties: tuple[str, ...] = ()) -> Change:
+        change = Change(len(self.changes) + 1, resource, object_id, kind, member_id, properties)
+        self.changes.append(change)
+        return change
+
+    @property
+    def last_seq(self) -> int:
+        return len(self.changes)
+
+    # -- domains and apps --------------------------------------------------
+    def add_domain(self, name: str, *, default: bool = False, initial: bool = False,
+                   verified: bool = True) -> Domain:
+        domain = Domain(name.lower(), is_verified=verified, is_default=default, is_initial=initial)
+        self.domains[domain.id] = domain
+        return domain
+
+    def verified_domain(self, name: str) -> Domain | None:
+        domain = self.domains.get(name.lower())
+        return domain if domain and domain.is_verified else None
+
+    def add_app(self, display_name: str, roles: set[str] | frozenset[str],
+                client_id: str | None = None, secret: str | None = None) -> App:
+        app = App(client_id or self.ids.guid(), display_name, secret or self.ids.token(20),
+                  frozenset(roles), self.ids.guid())
+        self.apps[app.client_id] = app
+        return app
+
+    # -- users ---------------------------------------------------------------
+    def now_iso(self) -> str:
+        return isoformat_z(self.clock.now())
+
+    def user_by_id_or_upn(self, key: str) -> User | None:
+        user = self.users.get(key)
+        if user is None:
+            uid = self._upn_index.get(key.lower())
+            user = self.users.get(uid) if uid else None
+        return user
+
+    def add_user(self, props: dict[str, Any]) -> User:
+        """Create a user; the UPN must be unique and in a verified domain."""
+        with self.lock:
+            upn = (props.get("userPrincipalName") or "").strip()
+            if "@" not in upn:
+                raise EntraError(400, "Request_BadRequest",
+                                 "Invalid value specified for property 'userPrincipalName' of resource 'User'.")
+            if not self.verified_domain(upn.rsplit("@", 1)[1]):
+                raise EntraError(400, "Request_BadRequest",
+                                 "The domain portion of the userPrincipalName property is invalid. "
+                                 "You must use one of the verified domain names in your organization.")
+            if upn.lower() in self._upn_index:
+                raise EntraError(400, "Request_BadRequest",
+                                 "Another object with the same value for property userPrincipalName already exists.")
+            full = {k: (list(v) if isinstance(v, list) else v) for k, v in USER_PROPERTIES.items()}
+            full.update(props)
+            full["id"] = props.get("id") or self.ids.guid()
+            full["createdDateTime"] = props.get("createdDateTime") or self.now_iso()
+            user = User(full)
+            self.users[user.id] = user
+            self._upn_index[upn.lower()] = user.id
+            self.record("user", user.id, "upsert", properties=tuple(sorted(full)))
+            return user
+
+    def update_user(self, user_id: str, changes: dict[str, Any]) -> User:
+        """PATCH semantics; hybrid users refuse on-premises-mastered properties."""
+        with self.lock:
+            user = self.users.get(user_id)
+            if user is None:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{user_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            unknown = [k for k in changes if k not in USER_PROPERTIES or k in ("id", "createdDateTime", "deletedDateTime")]
+            if unknown:
+                raise EntraError(400, "Request_BadRequest",
+                                 f"Property '{unknown[0]}' is read-only or does not exist on type 'microsoft.graph.user'.")
+            if user.hybrid:
+                mastered = sorted(set(changes) & ON_PREMISES_MASTERED)
+                if mastered:
+                    raise EntraError(400, "Request_BadRequest",
+                                     "Unable to update the specified properties for on-premises mastered "
+                                     "Directory Sync objects or objects currently undergoing migration.")
+            if "userPrincipalName" in changes:
+                new_upn = str(changes["userPrincipalName"])
+                old_upn = user.props["userPrincipalName"]
+                if new_upn.lower() != old_upn.lower():
+                    if "@" not in new_upn or not self.verified_domain(new_upn.rsplit("@", 1)[1]):
+                        raise EntraError(400, "Request_BadRequest",
+                                         "The domain portion of the userPrincipalName property is invalid. "
+                                         "You must use one of the verified domain names in your organization.")
+                    if new_upn.lower() in self._upn_index:
+                        raise EntraError(400, "Request_BadRequest",
+                                         "Another object with the same value for property userPrincipalName already exists.")
+                    del self._upn_index[old_upn.lower()]
+                    self._upn_index[new_upn.lower()] = user.id
+            user.props.update(changes)
+            self.record("user", user.id, "upsert", properties=tuple(sorted(changes)))
+            return user
+
+    def delete_user(self, user_id: str) -> User:
+        """Soft delete: the user moves to deleted items, restorable for 30 days."""
+        with self.lock:
+            user = self.users.pop(user_id, None)
+            if user is None:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{user_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            self._upn_index.pop(user.props["userPrincipalName"].lower(), None)
+            user.props["deletedDateTime"] = self.now_iso()
+            self.deleted_users[user.id] = user
+            for group in self.groups.values():
+                if user.id in group.members:
+                    group.members.remove(user.id)
+                    self.record("group", group.id, "memberRemoved", member_id=user.id)
+            self.record("user", user.id, "softDelete")
+            return user
+
+    def restore_user(self, user_id: str) -> User:
+        with self.lock:
+            self.purge_expired()
+            user = self.deleted_users.get(user_id)
+            if user is None:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{user_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            if user.props["userPrincipalName"].lower() in self._upn_index:
+                raise EntraError(400, "Request_BadRequest",
+                                 "Another object with the same value for property userPrincipalName already exists.")
+            del self.deleted_users[user_id]
+            user.props["deletedDateTime"] = None
+            self.users[user.id] = user
+            self._upn_index[user.props["userPrincipalName"].lower()] = user.id
+            self.record("user", user.id, "restore")
+            return user
+
+    def purge_deleted_user(self, user_id: str) -> None:
+        with self.lock:
+            if self.deleted_users.pop(user_id, None) is None:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{user_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            self.photos.pop(user_id, None)
+            self.record("user", user_id, "hardDelete")
+
+    def purge_expired(self) -> None:
+        """Deleted items older than 30 days (simulation clock) are gone for good."""
+        with self.lock:
+            now = self.clock.now()
+            for uid, user in list(self.deleted_users.items()):
+                deleted = datetime.fromisoformat(user.props["deletedDateTime"].replace("Z", "+00:00"))
+                if now - deleted >= DELETED_RETENTION:
+                    self.purge_deleted_user(uid)
+
+    # -- groups --------------------------------------------------------------
+    def add_group(self, props: dict[str, Any], members: list[str] | None = None) -> Group:
+        with self.lock:
+            full = {k: (list(v) if isinstance(v, list) else v) for k, v in GROUP_PROPERTIES.items()}
+            full.update(props)
+            full["id"] = props.get("id") or self.ids.guid()
+            full["createdDateTime"] = props.get("createdDateTime") or self.now_iso()
+            group = Group(full)
+            self.groups[group.id] = group
+            self.record("group", group.id, "upsert", properties=tuple(sorted(full)))
+            for member_id in members or []:
+                self.add_member(group.id, member_id)
+            return group
+
+    def add_member(self, group_id: str, member_id: str) -> None:
+        with self.lock:
+            group = self._group(group_id)
+            if member_id not in self.users and member_id not in self.groups:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{member_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            if member_id in group.members:
+                raise EntraError(400, "Request_BadRequest",
+                                 "One or more added object references already exist for the following modified properties: 'members'.")
+            group.members.append(member_id)
+            self.record("group", group.id, "memberAdded", member_id=member_id)
+
+    def remove_member(self, group_id: str, member_id: str) -> None:
+        with self.lock:
+            group = self._group(group_id)
+            if member_id not in group.members:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{member_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            group.members.remove(member_id)
+            self.record("group", group.id, "memberRemoved", member_id=member_id)
+
+    def transitive_members(self, group_id: str) -> list[str]:
+        """Direct and nested members, each once, groups included (as Graph lists them)."""
+        seen: list[str] = []
+        stack = list(self._group(group_id).members)
+        visited_groups = {group_id}
+        while stack:
+            member = stack.pop(0)
+            if member in seen:
+                continue
+            seen.append(member)
+            if member in self.groups and member not in visited_groups:
+                visited_groups.add(member)
+                stack.extend(self.groups[member].members)
+        return seen
+
+    def _group(self, group_id: str) -> Group:
+        group = self.groups.get(group_id)
+        if group is None:
+            raise EntraError(404, "Request_ResourceNotFound",
+                             f"Resource '{group_id}' does not exist or one of its queried "
+                             "reference-property objects are not present.")
+        return group

@@ -1,0 +1,51 @@
+"""Flask app of the Graph mock: routes only, state lives in the world's tenant."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from mocks.entra.models import EntraError
+from mocks.graph.errors import GraphError, error_response
+
+# Route modules, each exposing a Flask ``bp`` Blueprint mounted under /v1.0.
+ROUTE_MODULES = ("users", "groups", "directory", "photos", "calendars", "delta", "batch")
+
+
+def create_app(world) -> Flask:
+    """Build the Graph v1.0 app over ``world`` (a :class:`mocks.world.World`)."""
+    app = Flask("mocks.graph")
+    app.config["WORLD"] = world
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False
+    for name in ROUTE_MODULES:
+        module = importlib.import_module(f"mocks.graph.{name}")
+        app.register_blueprint(module.bp, url_prefix="/v1.0")
+
+    @app.errorhandler(GraphError)
+    def _graph_error(exc: GraphError):
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.errorhandler(EntraError)
+    def _entra_error(exc: EntraError):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        codes = {404: "Request_ResourceNotFound", 405: "Request_BadRequest",
+                 415: "UnsupportedMediaType", 413: "RequestEntityTooLarge"}
+        code = codes.get(exc.code or 400, "BadRequest")
+        if exc.code == 404:
+            return error_response(400, "BadRequest",
+                                  "Resource not found for the segment in the request URL.")
+        return error_response(exc.code or 400, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # never a stack trace to the client
+        app.logger.exception("unhandled error in the Graph mock")
+        return error_response(500, "generalException",
+                              "An unexpected error occurred in the Graph mock.")
+
+    return app

@@ -1,0 +1,5 @@
+"""Graph routes: calendars (to be built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("graph_calendars", __name__)

@@ -1,0 +1,5 @@
+"""Graph routes: directory (to be built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("graph_directory", __name__)

@@ -1,0 +1,52 @@
+"""Graph's error body, as every Graph endpoint returns it.
+
+``{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}``
+with ``client-request-id`` echoed from the request when the client sent one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, g, has_request_context, jsonify, request
+
+from mocks.clock import isoformat_z
+
+
+class GraphError(Exception):
+    """Raise anywhere in a Graph route to answer with Graph's error body."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def request_ids() -> tuple[str, str | None]:
+    """The request id the mock gives this request, and the client's own id if sent."""
+    if not has_request_context():
+        return str(uuid.uuid4()), None
+    if "request_id" not in g:
+        g.request_id = str(uuid.uuid4())
+    return g.request_id, request.headers.get("client-request-id")
+
+
+def error_body(code: str, message: str, now: str | None = None) -> dict:
+    from datetime import UTC, datetime
+
+    request_id, client_request_id = request_ids()
+    inner = {"date": now or isoformat_z(datetime.now(UTC)), "request-id": request_id,
+             "client-request-id": client_request_id or request_id}
+    return {"error": {"code": code, "message": message, "innerError": inner}}
+
+
+def error_response(status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> Response:
+    response = jsonify(error_body(code, message))
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

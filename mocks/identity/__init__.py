@@ -1,0 +1,1 @@
+"""Mock Microsoft identity platform: token endpoint, OpenID discovery, signing keys."""

@@ -1,0 +1,37 @@
+"""The simulated world: one clock, one Entra tenant, one Emply People customer.
+
+A :class:`World` is what scenarios load, what the ``/_sim/`` control API resets
+and dumps, and what every mock app is built over. Tests give each scenario its own
+World, so worlds never share state. Routes must read ``world.tenant`` and
+``world.emply`` at request time: :meth:`World.reset` replaces them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mocks.clock import SimClock
+from mocks.emply.models import Emply
+from mocks.entra.models import Tenant
+from mocks.identity.models import TokenService
+from mocks.ids import IdFactory
+
+DEFAULT_TENANT_NAME = "Contoso"
+
+
+class World:
+    """Everything one simulation holds. Build apps over it with :mod:`mocks.apps`."""
+
+    def __init__(self, seed: int = 0, start: datetime | None = None) -> None:
+        self.tokens = TokenService()  # one signing key for the life of the process
+        # Simulation control token for /_sim/ when served beyond loopback (None: open).
+        self.sim_token: str | None = None
+        self.reset(seed, start)
+
+    def reset(self, seed: int | None = None, start: datetime | None = None) -> None:
+        """Forget every object and start an empty world with a fresh clock."""
+        self.seed = getattr(self, "seed", 0) if seed is None else seed
+        self.clock = SimClock(start)
+        self.ids = IdFactory(self.seed)
+        self.tenant = Tenant(self.ids.guid(), DEFAULT_TENANT_NAME, self.clock, self.ids)
+        self.emply = Emply(self.clock, self.ids)

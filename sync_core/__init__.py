@@ -1,0 +1,1 @@
+"""The Entra ID -> Emply People sync engine: pure rules, a planner and I/O adapters."""
