@@ -1,0 +1,253 @@
+"""The data the rules work on: read-only views of both systems, settings, the last
+run's state, and the actions a plan is made of.
+
+Everything here is plain, immutable data so that the rules stay pure functions
+that are easy to test and to reason about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Deactivation reason codes (SYNC-8, DEL-2).
+LEFT_SYNCED_GROUPS = "left_synced_groups"
+GROUP_REMOVED = "group_removed_from_integration"
+DELETED_IN_ENTRA = "deleted_in_entra"
+DISABLED_IN_ENTRA = "disabled_in_entra"
+EMPLOYEE_ARCHIVED = "employee_archived"
+
+REASON_TEXT = {
+    LEFT_SYNCED_GROUPS: "no longer a direct member of any synced Entra group",
+    GROUP_REMOVED: "the synced group they were in was removed from the integration",
+    DELETED_IN_ENTRA: "the Entra user was deleted",
+    DISABLED_IN_ENTRA: "the Entra account is disabled (accountEnabled is false)",
+    EMPLOYEE_ARCHIVED: "the connected employee was archived after their resignation date",
+}
+
+
+def normalise_email(value: str | None) -> str:
+    """SYNC-1: e-mails are identical when equal after trimming and case-folding."""
+    return (value or "").strip().casefold()
+
+
+# -- the Entra view -------------------------------------------------------------
+@dataclass(frozen=True)
+class EntraUser:
+    id: str
+    user_principal_name: str
+    mail: str | None = None
+    display_name: str | None = None
+    given_name: str | None = None
+    surname: str | None = None
+    job_title: str | None = None
+    department: str | None = None
+    mobile_phone: str | None = None
+    business_phones: tuple[str, ...] = ()
+    account_enabled: bool = True
+    hybrid: bool = False  # onPremisesSyncEnabled
+
+    @property
+    def email(self) -> str:
+        """SYNC-1: ``mail``, or the UPN when ``mail`` is empty."""
+        return normalise_email(self.mail or self.user_principal_name)
+
+
+@dataclass(frozen=True)
+class EntraCalendar:
+    id: str
+    name: str
+    is_default: bool
+    can_edit: bool
+
+
+@dataclass(frozen=True)
+class EntraEvent:
+    id: str
+    calendar_id: str
+    subject: str
+    start: str
+    end: str
+    transaction_id: str | None = None
+
+
+@dataclass
+class EntraView:
+    """What one run read from Graph.
+
+    ``members`` holds the *direct* user members of each synced group (SYNC-13).
+    ``complete`` is False when any read failed (SAFE-1); ``errors`` says which.
+    Calendars, photos and events are only filled in for users that were read.
+    """
+
+    users: dict[str, EntraUser] = field(default_factory=dict)
+    members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    photo_etags: dict[str, str | None] = field(default_factory=dict)
+    calendars: dict[str, tuple[EntraCalendar, ...]] = field(default_factory=dict)
+    events: dict[str, tuple[EntraEvent, ...]] = field(default_factory=dict)  # by calendar id
+    tenant_hybrid: bool = False
+    domains: frozenset[str] = frozenset()  # verified domains, lower case
+    complete: bool = True
+    errors: tuple[str, ...] = ()
+
+    def groups_of(self, user_id: str, synced: list[str]) -> list[str]:
+        """The synced groups (in configured order) that ``user_id`` is directly in."""
+        return [g for g in synced if user_id in self.members.get(g, ())]
+
+
+# -- the Emply view -------------------------------------------------------------
+@dataclass(frozen=True)
+class EmplyCalendar:
+    entra_id: str
+    name: str
+    is_default: bool
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class EmplyUser:
+    id: str
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    active: bool = True
+    deactivated_by: str | None = None  # "sync" or "hand" (or an acting user id)
+    deactivation_reason: str | None = None
+    roles: frozenset[str] = frozenset()  # role ids
+    origin: str = "manual"  # "integration" (created by the sync) or "manual"
+    entra_id: str | None = None  # the link, once made (SYNC-1)
+    employee_id: str | None = None  # connected employee, if any
+    calendar_sync: bool = True  # the per-user switch (CAL-2)
+    calendars: tuple[EmplyCalendar, ...] = ()
+    photo_etag: str | None = None  # etag of the Entra photo the sync copied (PIC-1)
+    photo_from_entra: bool = False
+
+
+@dataclass(frozen=True)
+class Employee:
+    id: str
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    job_title: str | None = None
+    department: str | None = None
+    mobile_phone: str | None = None
+    business_phone: str | None = None
+    status: str = "Active"  # Active, Pending, Archived
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EmplyEvent:
+    """An event made in Emply that belongs in a user's Microsoft 365 calendars."""
+
+    id: str
+    user_id: str
+    subject: str
+    start: str
+    end: str
+    time_zone: str = "UTC"
+    pushed_to: frozenset[str] = frozenset()  # Entra calendar ids it already went to
+
+
+@dataclass
+class EmplyView:
+    users: dict[str, EmplyUser] = field(default_factory=dict)
+    employees: dict[str, Employee] = field(default_factory=dict)
+    admin_roles: frozenset[str] = frozenset()
+    role_names: dict[str, str] = field(default_factory=dict)
+    deleted_entra_links: frozenset[str] = frozenset()  # Entra ids of users deleted in Emply
+    events: tuple[EmplyEvent, ...] = ()
+
+    def user_by_email(self) -> dict[str, EmplyUser]:
+        return {normalise_email(u.email): u for u in self.users.values()}
+
+    def user_by_entra_id(self) -> dict[str, EmplyUser]:
+        return {u.entra_id: u for u in self.users.values() if u.entra_id}
+
+
+# -- settings -------------------------------------------------------------------
+@dataclass(frozen=True)
+class SyncedGroup:
+    group_id: str
+    role: str | None = None  # mapped Emply role id
+    department: str | None = None
+    language: str | None = None
+    time_zone: str | None = None
+    currency: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    groups: tuple[SyncedGroup, ...] = ()
+    update_roles: bool = False  # "update roles after first sync" (SYNC-6)
+    calendar_sync: bool = False  # CAL-1
+    update_entra: bool = False  # SYNC-5
+    delete_in_entra: bool = False  # DEL-1
+    create_in_entra: bool = False  # EXT-1
+    threshold_min: int = 10  # SAFE-2
+    threshold_ratio: float = 0.2  # SAFE-2
+
+    @property
+    def group_ids(self) -> list[str]:
+        return [g.group_id for g in self.groups]
+
+    @property
+    def mapping(self) -> dict[str, str | None]:
+        return {g.group_id: g.role for g in self.groups}
+
+
+# -- what the last run left behind -------------------------------------------
+@dataclass
+class LastState:
+    """Saved by every applied run (SYNC-6 "since the last run").
+
+    ``user_groups`` maps an Entra id to the synced groups the user was in at the
+    last run, or ``None`` when the user was linked but not yet role-synced.
+    ``retired_roles`` are roles of groups removed from the integration (SYNC-4).
+    """
+
+    mapping: dict[str, str | None] | None = None  # None: no run yet
+    user_groups: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    retired_roles: frozenset[str] = frozenset()
+    unsynced_links: set[str] = field(default_factory=set)  # linked, roles not yet synced
+    refused_entra_updates: dict[str, str] = field(default_factory=dict)  # entra id -> values hash
+
+
+# -- actions ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Action:
+    """One change the sync wants to make, with the rule and reason behind it (SAFE-3).
+
+    ``kind``: create_user, link_user, set_roles, deactivate, reactivate, set_photo,
+    remove_photo, add_calendar, remove_calendar, import_events, push_event,
+    update_entra, create_in_entra, delete_in_entra, skip, error.
+    """
+
+    kind: str
+    rule: str
+    reason: str
+    entra_id: str | None = None
+    emply_id: str | None = None
+    email: str | None = None
+    old: Any = None
+    new: Any = None
+    data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def changes_something(self) -> bool:
+        return self.kind not in ("skip", "error")
+
+
+@dataclass
+class Plan:
+    actions: list[Action] = field(default_factory=list)
+    state: LastState = field(default_factory=LastState)
+    held: bool = False
+    hold_reason: str | None = None
+    aborted: bool = False
+    abort_reason: str | None = None
+
+    def of_kind(self, kind: str) -> list[Action]:
+        return [a for a in self.actions if a.kind == kind]
