@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from sync_core.model import (
-    EmplyUser,
     Employee,
+    EmplyUser,
+    EmplyView,
     EntraCalendar,
     EntraUser,
     EntraView,
-    EmplyView,
     LastState,
     Settings,
     SyncedGroup,
