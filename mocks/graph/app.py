@@ -23,6 +23,7 @@ def create_app(world) -> Flask:
     for name in ROUTE_MODULES:
         module = importlib.import_module(f"mocks.graph.{name}")
         app.register_blueprint(module.bp, url_prefix="/v1.0")
+    app.register_blueprint(importlib.import_module("mocks.sim.responses").bp)  # /_sim/ control API
 
     @app.errorhandler(GraphError)
     def _graph_error(exc: GraphError):

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+if TYPE_CHECKING:
+    from mocks.entra.models import Tenant
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 TOKEN_LIFETIME = 3599  # seconds, as the identity platform issues them
@@ -52,14 +56,14 @@ class TokenService:
 
     def issue(self, tenant_id: str, client_id: str, app_object_id: str, roles: list[str],
               audience: str = GRAPH_AUDIENCE, lifetime: int = TOKEN_LIFETIME,
-              now: float | None = None) -> str:
+              now: float | None = None, app_display_name: str | None = None) -> str:
         issued = int(now if now is not None else time.time())
         claims = {
             "aud": audience,
             "iss": f"https://sts.windows.net/{tenant_id}/",
             "iat": issued, "nbf": issued, "exp": issued + lifetime,
             "aio": uuid.uuid4().hex,
-            "app_displayname": None,
+            "app_displayname": app_display_name,
             "appid": client_id, "appidacr": "1",
             "idp": f"https://sts.windows.net/{tenant_id}/",
             "idtyp": "app",
@@ -106,3 +110,104 @@ def new_signing_key() -> SigningKey:
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+# -- the token endpoint's rules (client credentials) ---------------------------------
+# Identifiers the identity platform accepts for Microsoft Graph as a resource: its
+# application ID URI (with or without the trailing slash) and its application id.
+GRAPH_RESOURCES = ("https://graph.microsoft.com", "https://graph.microsoft.com/",
+                   "00000003-0000-0000-c000-000000000000")
+
+
+class TokenRequestRefused(Exception):
+    """A token request the identity platform refuses, with its OAuth error and AADSTS code."""
+
+    def __init__(self, status: int, error: str, code: int, message: str) -> None:
+        super().__init__(f"AADSTS{code}: {message}")
+        self.status = status
+        self.error = error
+        self.code = code
+        self.message = message
+
+
+def tenant_known(tenant: Tenant, key: str) -> bool:
+    """True when ``key`` (a tenant id or a verified domain name) names ``tenant``."""
+    return key.lower() == tenant.id.lower() or tenant.verified_domain(key) is not None
+
+
+def tenant_not_found(key: str) -> TokenRequestRefused:
+    return TokenRequestRefused(
+        400, "invalid_request", 90002,
+        f"Tenant '{key}' not found. Check to make sure you have the correct tenant ID and are "
+        "signing into the correct cloud. Check with your subscription administrator, this may "
+        "happen if there are no active subscriptions for the tenant.")
+
+
+def missing_parameter(name: str) -> TokenRequestRefused:
+    return TokenRequestRefused(400, "invalid_request", 900144,
+                               f"The request body must contain the following parameter: '{name}'.")
+
+
+def client_credentials_grant(tenant: Tenant, tokens: TokenService, *, grant_type: str | None,
+                             client_id: str | None, client_secret: str | None,
+                             scope: str | None) -> dict[str, Any]:
+    """Check a client-credentials request as the identity platform does; return the token response.
+
+    Raises :class:`TokenRequestRefused` naming the first thing wrong. The secret is only
+    ever compared, never echoed.
+    """
+    if not grant_type:
+        raise missing_parameter("grant_type")
+    if grant_type != "client_credentials":
+        raise TokenRequestRefused(400, "unsupported_grant_type", 70003,
+                                  f"The app requested an unsupported grant type '{grant_type}'.")
+    if not client_id:
+        raise missing_parameter("client_id")
+    if not scope or not scope.strip():
+        raise missing_parameter("scope")
+    resource = _default_scope_resource(scope)
+    app = tenant.apps.get(client_id) or tenant.apps.get(client_id.lower())
+    if app is None:
+        raise TokenRequestRefused(
+            400, "unauthorized_client", 700016,
+            f"Application with identifier '{client_id}' was not found in the directory "
+            f"'{tenant.display_name}'. This can happen if the application has not been installed by "
+            "the administrator of the tenant or consented to by any user in the tenant. You may "
+            "have sent your authentication request to the wrong tenant.")
+    if not client_secret:
+        raise TokenRequestRefused(
+            401, "invalid_client", 7000218,
+            "The request body must contain the following parameter: 'client_assertion' or "
+            "'client_secret'.")
+    if not hmac.compare_digest(client_secret.encode(), app.secret.encode()):
+        raise TokenRequestRefused(
+            401, "invalid_client", 7000215,
+            "Invalid client secret provided. Ensure the secret being sent in the request is the "
+            f"client secret value, not the client secret ID, for a secret added to app '{app.client_id}'.")
+    if resource.lower() not in GRAPH_RESOURCES:
+        raise TokenRequestRefused(
+            400, "invalid_resource", 500011,
+            f"The resource principal named {resource} was not found in the tenant named "
+            f"{tenant.display_name}. This can happen if the application has not been installed by "
+            "the administrator of the tenant or consented to by any user in the tenant. You might "
+            "have sent your authentication request to the wrong tenant.")
+    token = tokens.issue(tenant.id, app.client_id, app.object_id, sorted(app.roles),
+                         app_display_name=app.display_name)
+    return {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME,
+            "ext_expires_in": TOKEN_LIFETIME, "access_token": token}
+
+
+def _default_scope_resource(scope: str) -> str:
+    """The resource of a client-credentials scope, which must be one ``<resource>/.default``."""
+    scopes = scope.split()
+    if any(not item.endswith("/.default") for item in scopes):
+        raise TokenRequestRefused(
+            400, "invalid_scope", 1002012,
+            f"The provided value for scope {scope} is not valid. Client credential flows must have "
+            "a scope value with /.default suffixed to the resource identifier (application ID URI).")
+    if len(scopes) > 1:
+        raise TokenRequestRefused(
+            400, "invalid_scope", 70011,
+            f"The provided value for the input parameter 'scope' is not valid. The scope {scope} "
+            "is not valid.")
+    return scopes[0][: -len("/.default")]

@@ -1,0 +1,96 @@
+"""The whole world in-process: every mock app behind one ``httpx.Client``, no sockets.
+
+Requests are routed by host to each app through ``httpx.WSGITransport``:
+``login.microsoftonline.com`` -> identity platform, ``graph.microsoft.com`` -> Graph,
+``emply.local`` -> Emply People. Any other host is refused, so nothing in a test
+can reach the real network. :func:`msal_app` gives an unchanged MSAL
+``ConfidentialClientApplication`` that gets its tokens from the identity mock.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import httpx
+import msal
+from flask import Flask
+
+LOGIN_HOST = "login.microsoftonline.com"
+GRAPH_HOST = "graph.microsoft.com"
+EMPLY_HOST = "emply.local"
+IDENTITY_URL = f"https://{LOGIN_HOST}"
+GRAPH_URL = f"https://{GRAPH_HOST}/v1.0"
+EMPLY_URL = f"https://{EMPLY_HOST}"
+
+
+class HostRouter(httpx.BaseTransport):
+    """An httpx transport that hands each request to the WSGI app serving its host."""
+
+    def __init__(self, apps: dict[str, Flask]) -> None:
+        self.apps = dict(apps)
+        self._transports = {host: httpx.WSGITransport(app=app) for host, app in apps.items()}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self._transports.get(request.url.host)
+        if transport is None:
+            raise httpx.ConnectError(
+                f"no mock serves {request.url.host!r} in-process (known: "
+                f"{', '.join(sorted(self._transports))}); the real network is not used",
+                request=request)
+        return transport.handle_request(request)
+
+
+class InProcess:
+    """The mock apps over one world, reachable through :meth:`client` without sockets."""
+
+    def __init__(self, world) -> None:
+        from mocks.graph.app import create_app as create_graph
+        from mocks.identity.app import create_app as create_identity
+
+        self.world = world
+        self.identity_app = create_identity(world)
+        self.graph_app = create_graph(world)
+        self.emply_app = emply_app(world)
+        apps = {LOGIN_HOST: self.identity_app, GRAPH_HOST: self.graph_app}
+        if self.emply_app is not None:
+            apps[EMPLY_HOST] = self.emply_app
+        self.transport = HostRouter(apps)
+
+    @property
+    def authority(self) -> str:
+        return f"{IDENTITY_URL}/{self.world.tenant.id}"
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """A new ``httpx.Client`` reaching every app by its host (pass ``base_url=`` etc.)."""
+        return httpx.Client(transport=self.transport, **kwargs)
+
+    def msal_app(self, client_id: str, secret: str, **kwargs: Any) -> msal.ConfidentialClientApplication:
+        """MSAL's confidential client for ``client_id``, talking to the identity mock in-process."""
+        return msal_app(self.world, client_id, secret, http_client=self.client(), **kwargs)
+
+
+def emply_app(world) -> Flask | None:
+    """The Emply People app over ``world``, or None while ``mocks.emply.app`` does not exist yet."""
+    try:
+        module = importlib.import_module("mocks.emply.app")
+    except ModuleNotFoundError as exc:
+        if exc.name == "mocks.emply.app":
+            return None
+        raise
+    return module.create_app(world)
+
+
+def msal_app(world, client_id: str, secret: str, http_client: httpx.Client | None = None,
+             **kwargs: Any) -> msal.ConfidentialClientApplication:
+    """``msal.ConfidentialClientApplication`` for the world's tenant, reaching the mock in-process.
+
+    ``http_client`` defaults to a new :class:`InProcess` client; an ``httpx.Client`` already
+    has the ``get``/``post`` MSAL calls and the ``status_code``/``text``/``headers`` it reads.
+    """
+    if http_client is None:
+        http_client = InProcess(world).client()
+    return msal.ConfidentialClientApplication(
+        client_id, client_credential=secret,
+        authority=f"{IDENTITY_URL}/{world.tenant.id}",
+        instance_discovery=False, http_client=http_client, **kwargs)

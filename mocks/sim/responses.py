@@ -1,0 +1,217 @@
+"""Routes of the simulation control API, ``/_sim/``, registered on every mock app.
+
+reset, load and dump the world, read and move the simulation clock. The blueprint
+reads the world from ``current_app.config["WORLD"]`` at request time. When
+``world.sim_token`` is set (served beyond loopback) every request must carry it as
+``Authorization: Bearer <token>`` or ``X-Sim-Token``. Errors are
+``{"error": {"code", "message"}}``; secrets from a document never appear in them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+import yaml
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from mocks.clock import isoformat_z
+from mocks.sim import SimError, parse_duration, parse_instant
+
+bp = Blueprint("sim", __name__, url_prefix="/_sim")
+
+# Route -> allowed methods, for the 404 / 405 answers of the catch-all below.
+ROUTES = {"reset": ("POST",), "load": ("POST",), "state": ("GET",), "clock": ("GET", "POST")}
+# Key names (or parts of them) whose string values are secrets, anywhere in a world document.
+_SECRET_KEY_PARTS = ("secret", "apikey", "api_key", "password", "token")
+
+
+def _world():
+    return current_app.config["WORLD"]
+
+
+@bp.before_request
+def _require_sim_token() -> Response | None:
+    expected = _world().sim_token
+    if not expected:
+        return None
+    sent = request.headers.get("X-Sim-Token", "")
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if not sent and scheme.lower() == "bearer":
+        sent = value.strip()
+    if sent and hmac.compare_digest(sent.encode(), expected.encode()):
+        return None
+    response = _error(401, "unauthorized", "The simulation control API needs the simulation "
+                      "token: send 'Authorization: Bearer <token>' or 'X-Sim-Token: <token>'.")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="_sim"'
+    return response
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    body = _body()
+    _only(body, {"seed", "clock"})
+    seed = body.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise SimError(400, "invalidRequest", "seed: expected an integer")
+    start = parse_instant(body["clock"], "clock") if body.get("clock") is not None else None
+    world = _world()
+    world.reset(seed, start)
+    return jsonify({"seed": world.seed, "clock": isoformat_z(world.clock.now()),
+                    "tenantId": world.tenant.id})
+
+
+@bp.post("/load")
+def load() -> Response:
+    doc = _body(allow_yaml=True, required=True)
+    world = _world()
+    try:
+        from mocks import worldfile
+
+        worldfile.load(world, doc)
+    except ImportError as exc:
+        raise SimError(501, "notAvailable", f"world documents cannot be loaded yet: {exc}") from exc
+    except Exception as exc:  # a refusal of the document: name it, without its secrets
+        status = getattr(exc, "status", 400)
+        status = status if isinstance(status, int) and 400 <= status < 500 else 400
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        raise SimError(status, "invalidWorldDocument", _scrub(str(message), doc)) from exc
+    tenant = world.tenant
+    return jsonify({"seed": world.seed, "clock": isoformat_z(world.clock.now()),
+                    "tenantId": tenant.id, "users": len(tenant.users),
+                    "groups": len(tenant.groups), "apps": len(tenant.apps)})
+
+
+@bp.get("/state")
+def state() -> Response:
+    try:
+        from mocks import worldfile
+
+        return jsonify(worldfile.dump(_world()))
+    except ImportError as exc:
+        raise SimError(501, "notAvailable", f"the world cannot be dumped yet: {exc}") from exc
+
+
+@bp.get("/clock")
+def clock() -> Response:
+    return jsonify({"now": isoformat_z(_world().clock.now())})
+
+
+@bp.post("/clock")
+def move_clock() -> Response:
+    body = _body(required=True)
+    _only(body, {"advance", "advanceSeconds", "set"})
+    given = [name for name in ("advance", "advanceSeconds", "set") if name in body]
+    if len(given) != 1:
+        raise SimError(400, "invalidRequest", "give exactly one of 'advance' (ISO 8601 duration), "
+                       "'advanceSeconds' (number) or 'set' (ISO 8601 timestamp)")
+    sim_clock = _world().clock
+    previous = sim_clock.now()
+    if "set" in body:
+        target = parse_instant(body["set"], "set")
+        if target < previous:
+            raise SimError(409, "clockBackwards",
+                           f"set: {isoformat_z(target)} is before the simulation's current time "
+                           f"{isoformat_z(previous)}; the clock never moves backwards")
+        sim_clock.set(target)
+    else:
+        if "advance" in body:
+            delta = parse_duration(body["advance"])
+        else:
+            seconds = body["advanceSeconds"]
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+                raise SimError(400, "invalidRequest",
+                               "advanceSeconds: expected a number of seconds, zero or more")
+            delta = seconds
+        sim_clock.advance(delta)
+    return jsonify({"now": isoformat_z(sim_clock.now()), "previous": isoformat_z(previous)})
+
+
+@bp.route("/", defaults={"rest": ""},
+          methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+def not_found(rest: str) -> Response:
+    name = rest.strip("/")
+    if name in ROUTES:
+        response = _error(405, "methodNotAllowed",
+                          f"/_sim/{name} accepts {' and '.join(ROUTES[name])}, not {request.method}")
+        response.headers["Allow"] = ", ".join(ROUTES[name])
+        return response
+    return _error(404, "notFound", f"/_sim/{name} is not a simulation control route; the routes "
+                  f"are {', '.join('/_sim/' + r for r in ROUTES)}")
+
+
+@bp.errorhandler(SimError)
+def _sim_error(exc: SimError) -> Response:
+    return _error(exc.status, exc.code, exc.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return _error(exc.code or 400, "invalidRequest", exc.description or exc.name)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:  # never a stack trace to the client
+    current_app.logger.exception("unhandled error in the simulation control API")
+    return _error(500, "internalError", "An unexpected error occurred in the simulation control API.")
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+def _body(allow_yaml: bool = False, required: bool = False) -> dict[str, Any]:
+    """The request's JSON (or, for documents, YAML) object; an empty body is ``{}`` unless required."""
+    raw = request.get_data(as_text=True)
+    if not raw.strip():
+        if required:
+            raise SimError(400, "invalidRequest", "the request body is empty; send a JSON object")
+        return {}
+    if allow_yaml and "yaml" in (request.mimetype or ""):
+        try:
+            body = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise SimError(400, "invalidRequest", f"the body is not valid YAML: {exc}") from exc
+    else:
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise SimError(400, "invalidRequest", f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise SimError(400, "invalidRequest", "the body must be a JSON object")
+    return body
+
+
+def _only(body: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise SimError(400, "invalidRequest", f"{unknown[0]}: unknown property "
+                       f"(expected {', '.join(sorted(allowed))})")
+
+
+def _scrub(message: str, doc: Any) -> str:
+    """``message`` with every secret value found in ``doc`` or the world's apps masked."""
+    secrets = set(_secret_values(doc))
+    secrets.update(app.secret for app in _world().tenant.apps.values() if app.secret)
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 4:
+            message = message.replace(secret, "***")
+    return message
+
+
+def _secret_values(node: Any):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            name = str(key).lower().replace("-", "_")
+            if isinstance(value, str) and (name == "key" or any(p in name for p in _SECRET_KEY_PARTS)):
+                yield value
+            else:
+                yield from _secret_values(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _secret_values(item)
