@@ -1,0 +1,162 @@
+"""The Entra adapter: reads an :class:`EntraView` from Graph and writes what a plan
+says to write (SYNC-5, EXT-1, DEL-1, CAL-1). All Graph I/O of the sync core is here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sync_core.graph import GraphClient, GraphError
+from sync_core.model import EntraCalendar, EntraEvent, EntraUser, EntraView
+
+USER_SELECT = ("id,userPrincipalName,mail,displayName,givenName,surname,jobTitle,department,"
+               "mobilePhone,businessPhones,accountEnabled,onPremisesSyncEnabled")
+
+
+class EntraAdapter:
+    """Reads and writes the one integrated tenant through :class:`GraphClient`."""
+
+    def __init__(self, graph: GraphClient) -> None:
+        self.graph = graph
+
+    # -- reading ---------------------------------------------------------------------
+    def read(self, group_ids: Iterable[str], *, photo_users: Iterable[str] = (),
+             calendar_users: Iterable[str] = (), event_calendars: Iterable[tuple[str, str]] = (),
+             ) -> EntraView:
+        """Read what one run needs. A failed read gives ``complete=False`` (SAFE-1)."""
+        view = EntraView()
+        errors: list[str] = []
+        try:
+            org = self.graph.collect("organization", {"$select": "id,onPremisesSyncEnabled,verifiedDomains"})
+            if org:
+                view.tenant_hybrid = bool(org[0].get("onPremisesSyncEnabled"))
+                view.domains = frozenset(d["name"].lower() for d in org[0].get("verifiedDomains", []))
+            for item in self.graph.collect("users", {"$select": USER_SELECT, "$top": "999"}):
+                user = entra_user(item)
+                view.users[user.id] = user
+            for group_id in group_ids:
+                view.members[group_id] = tuple(self._direct_user_members(group_id))
+            view.photo_etags = self._photo_etags(photo_users)
+            view.calendars = self._calendars(calendar_users)
+            view.events = self._events(event_calendars)
+        except GraphError as exc:
+            errors.append(str(exc))
+        view.complete = not errors
+        view.errors = tuple(errors)
+        return view
+
+    def _direct_user_members(self, group_id: str) -> list[str]:
+        """SYNC-13: direct members only, users only (the microsoft.graph.user cast)."""
+        try:
+            items = self.graph.collect(f"groups/{group_id}/members/microsoft.graph.user",
+                                       {"$select": "id", "$top": "999"})
+        except GraphError as exc:
+            if exc.status == 404:
+                return []  # the group no longer exists in Entra: nobody is a member
+            raise
+        return [item["id"] for item in items]
+
+    def _photo_etags(self, user_ids: Iterable[str]) -> dict[str, str | None]:
+        requests = [{"id": uid, "method": "GET", "url": f"/users/{uid}/photo"} for uid in user_ids]
+        etags: dict[str, str | None] = {}
+        for uid, response in self.graph.batch(requests).items():
+            status = int(response["status"])
+            if status == 200:
+                etags[uid] = (response.get("body") or {}).get("@odata.mediaEtag")
+            elif status == 404:
+                etags[uid] = None
+            else:
+                raise GraphError("GET", f"/users/{uid}/photo", status, *_inner_error(response))
+        return etags
+
+    def _calendars(self, user_ids: Iterable[str]) -> dict[str, tuple[EntraCalendar, ...]]:
+        requests = [{"id": uid, "method": "GET",
+                     "url": f"/users/{uid}/calendars?$select=id,name,isDefaultCalendar,canEdit"}
+                    for uid in user_ids]
+        calendars: dict[str, tuple[EntraCalendar, ...]] = {}
+        for uid, response in self.graph.batch(requests).items():
+            if int(response["status"]) != 200:
+                raise GraphError("GET", f"/users/{uid}/calendars", int(response["status"]),
+                                 *_inner_error(response))
+            calendars[uid] = tuple(
+                EntraCalendar(c["id"], c.get("name", ""), bool(c.get("isDefaultCalendar")),
+                              bool(c.get("canEdit")))
+                for c in (response.get("body") or {}).get("value", []))
+        return calendars
+
+    def _events(self, calendars: Iterable[tuple[str, str]]) -> dict[str, tuple[EntraEvent, ...]]:
+        events: dict[str, tuple[EntraEvent, ...]] = {}
+        for user_id, calendar_id in calendars:
+            items = self.graph.collect(f"users/{user_id}/calendars/{calendar_id}/events",
+                                       {"$select": "id,subject,start,end,transactionId"})
+            events[calendar_id] = tuple(
+                EntraEvent(e["id"], calendar_id, e.get("subject") or "",
+                           (e.get("start") or {}).get("dateTime", ""),
+                           (e.get("end") or {}).get("dateTime", ""), e.get("transactionId"))
+                for e in items)
+        return events
+
+    def photo(self, user_id: str) -> tuple[bytes, str]:
+        response = self.graph.request("GET", f"users/{user_id}/photo/$value")
+        return response.content, response.headers.get("Content-Type", "image/jpeg")
+
+    # -- writing -----------------------------------------------------------------------
+    def update_user(self, user_id: str, changes: dict[str, Any]) -> None:
+        """SYNC-5. Graph answers 400 for on-premises-mastered users (SYNC-11)."""
+        self.graph.request("PATCH", f"users/{user_id}", json=changes)
+
+    def create_user(self, data: dict[str, Any], password: str) -> str:
+        """EXT-1. A retried create first checks whether the first attempt landed."""
+        upn = data["userPrincipalName"]
+        body = {"accountEnabled": True, "mailNickname": upn.split("@")[0],
+                "passwordProfile": {"forceChangePasswordNextSignIn": True, "password": password},
+                **data}
+
+        def already_there():
+            try:
+                return self.graph.request("GET", f"users/{upn}", params={"$select": "id"})
+            except GraphError as exc:
+                if exc.status == 404:
+                    return None
+                raise
+
+        response = self.graph.request("POST", "users", json=body, before_retry=already_there)
+        return response.json()["id"]
+
+    def delete_user(self, user_id: str) -> None:
+        """DEL-1: the user moves to Entra's deleted items."""
+        try:
+            self.graph.request("DELETE", f"users/{user_id}")
+        except GraphError as exc:
+            if exc.status != 404:  # a retried delete that already happened
+                raise
+
+    def create_event(self, user_id: str, calendar_id: str, event: dict[str, Any]) -> str:
+        """CAL-1: ``transactionId`` makes a retried POST return the first event, not a copy."""
+        body = {
+            "subject": event["subject"],
+            "start": {"dateTime": event["start"], "timeZone": event.get("timeZone", "UTC")},
+            "end": {"dateTime": event["end"], "timeZone": event.get("timeZone", "UTC")},
+            "transactionId": event["transactionId"],
+        }
+        response = self.graph.request("POST", f"users/{user_id}/calendars/{calendar_id}/events",
+                                      json=body, idempotent=True)
+        return response.json()["id"]
+
+
+def entra_user(item: dict[str, Any]) -> EntraUser:
+    return EntraUser(
+        id=item["id"], user_principal_name=item.get("userPrincipalName") or "",
+        mail=item.get("mail"), display_name=item.get("displayName"),
+        given_name=item.get("givenName"), surname=item.get("surname"),
+        job_title=item.get("jobTitle"), department=item.get("department"),
+        mobile_phone=item.get("mobilePhone"),
+        business_phones=tuple(item.get("businessPhones") or ()),
+        account_enabled=item.get("accountEnabled") is not False,
+        hybrid=bool(item.get("onPremisesSyncEnabled")))
+
+
+def _inner_error(response: dict[str, Any]) -> tuple[str, str]:
+    error = (response.get("body") or {}).get("error") or {}
+    return error.get("code", "unknown"), error.get("message", "")

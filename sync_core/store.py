@@ -1,0 +1,240 @@
+"""The sync core's own state in SQLite: links, the last run's state, delta tokens,
+held plans and the run history.
+
+The run history is shaped after Entra's provisioning log: one record per run and
+one per change, with an action (create, update, disable, delete, skip, staged) and
+a status (success, failure, skipped, warning). This is the only store of runs. A
+file when served, ``":memory:"`` in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sync_core.model import Action, LastState
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (
+    entra_id TEXT PRIMARY KEY, emply_user_id TEXT NOT NULL UNIQUE, linked_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS user_groups (entra_id TEXT PRIMARY KEY, groups TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, trigger TEXT NOT NULL, scope TEXT,
+    started TEXT NOT NULL, ended TEXT, status TEXT NOT NULL, counts TEXT,
+    message TEXT, plan TEXT);
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL REFERENCES runs(id),
+    at TEXT NOT NULL, kind TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
+    rule TEXT NOT NULL, reason TEXT NOT NULL, entra_id TEXT, emply_user_id TEXT,
+    email TEXT, old TEXT, new TEXT, error TEXT);
+CREATE INDEX IF NOT EXISTS changes_by_user ON changes (emply_user_id);
+CREATE INDEX IF NOT EXISTS changes_by_run ON changes (run_id);
+"""
+
+# Our action kinds in the vocabulary of Entra's provisioning log.
+LOG_ACTION = {
+    "create_user": "create", "link_user": "update", "set_roles": "update",
+    "deactivate": "disable", "reactivate": "update", "set_photo": "update",
+    "remove_photo": "update", "add_calendar": "update", "remove_calendar": "update",
+    "import_events": "update", "push_event": "create", "update_entra": "update",
+    "create_in_entra": "create", "delete_in_entra": "delete", "skip": "skip", "error": "other",
+}
+
+
+@dataclass
+class Run:
+    id: int
+    trigger: str
+    scope: str | None
+    started: str
+    ended: str | None
+    status: str
+    counts: dict[str, int]
+    message: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "trigger": self.trigger, "scope": self.scope,
+                "started": self.started, "ended": self.ended, "status": self.status,
+                "counts": self.counts, "message": self.message}
+
+
+class Store:
+    """Thread-safe access to the sync core's SQLite database."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- key/value ---------------------------------------------------------------
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row["value"]) if row else default
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                             (key, json.dumps(value)))
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+    # -- links (SYNC-1) ------------------------------------------------------------
+    def links(self) -> dict[str, str]:
+        """Entra object id -> Emply user id."""
+        with self._lock:
+            rows = self._db.execute("SELECT entra_id, emply_user_id FROM links").fetchall()
+        return {r["entra_id"]: r["emply_user_id"] for r in rows}
+
+    def link(self, entra_id: str, emply_user_id: str, at: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO links VALUES (?, ?, ?)",
+                             (entra_id, emply_user_id, at))
+
+    def unlink(self, entra_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM links WHERE entra_id = ?", (entra_id,))
+
+    # -- the last run's state (SYNC-6) ---------------------------------------------
+    def last_state(self) -> LastState:
+        with self._lock:
+            groups = {r["entra_id"]: frozenset(json.loads(r["groups"]))
+                      for r in self._db.execute("SELECT * FROM user_groups")}
+        return LastState(
+            mapping=self.get("mapping"),
+            user_groups=groups,
+            retired_roles=frozenset(self.get("retired_roles", [])),
+            unsynced_links=set(self.get("unsynced_links", [])),
+            refused_entra_updates=self.get("refused_entra_updates", {}),
+        )
+
+    def save_state(self, state: LastState, *, only: set[str] | None = None) -> None:
+        """Save a run's state; ``only`` limits the per-user part to some Entra ids."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                if only is None:
+                    self._db.execute("DELETE FROM user_groups")
+                    self.put("mapping", state.mapping)
+                    self.put("retired_roles", sorted(state.retired_roles))
+                rows = [(uid, json.dumps(sorted(groups)))
+                        for uid, groups in state.user_groups.items()
+                        if groups is not None and (only is None or uid in only)]
+                self._db.executemany("INSERT OR REPLACE INTO user_groups VALUES (?, ?)", rows)
+                unsynced = set(self.get("unsynced_links", [])) if only is not None else set()
+                if only is not None:
+                    unsynced -= only
+                    unsynced |= state.unsynced_links & only
+                else:
+                    unsynced = set(state.unsynced_links)
+                self.put("unsynced_links", sorted(unsynced))
+                self.put("refused_entra_updates", state.refused_entra_updates)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    # -- runs and changes (SAFE-3) ------------------------------------------------
+    def start_run(self, trigger: str, at: str, scope: str | None = None) -> int:
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT INTO runs (trigger, scope, started, status) VALUES (?, ?, ?, 'running')",
+                (trigger, scope, at))
+            return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, at: str, counts: dict[str, int],
+                   message: str | None = None, plan: list[dict] | None = None) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE runs SET ended = ?, status = ?, counts = ?, message = ?, plan = ? "
+                "WHERE id = ?",
+                (at, status, json.dumps(counts), message,
+                 json.dumps(plan) if plan is not None else None, run_id))
+
+    def mark_interrupted(self, at: str) -> list[int]:
+        """Runs left 'running' by a crash are marked interrupted; returns their ids."""
+        with self._lock:
+            ids = [r["id"] for r in self._db.execute(
+                "SELECT id FROM runs WHERE status = 'running'")]
+            self._db.execute(
+                "UPDATE runs SET status = 'interrupted', ended = ?, "
+                "message = 'the run stopped before it finished; the next run converges' "
+                "WHERE status = 'running'", (at,))
+        return ids
+
+    def log_change(self, run_id: int, at: str, action: Action, status: str,
+                   error: str | None = None) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO changes (run_id, at, kind, action, status, rule, reason, entra_id, "
+                "emply_user_id, email, old, new, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (run_id, at, action.kind, LOG_ACTION.get(action.kind, "other"), status,
+                 action.rule, action.reason, action.entra_id, action.emply_id, action.email,
+                 json.dumps(action.old, default=str), json.dumps(action.new, default=str),
+                 error))
+
+    def runs(self, limit: int = 50, offset: int = 0) -> list[Run]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM runs ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        return [_run(r) for r in rows]
+
+    def run(self, run_id: int) -> Run | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _run(row) if row else None
+
+    def run_plan(self, run_id: int) -> list[dict] | None:
+        with self._lock:
+            row = self._db.execute("SELECT plan FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return json.loads(row["plan"]) if row and row["plan"] else None
+
+    def set_run_status(self, run_id: int, status: str, message: str | None = None) -> None:
+        with self._lock:
+            self._db.execute("UPDATE runs SET status = ?, message = COALESCE(?, message) "
+                             "WHERE id = ?", (status, message, run_id))
+
+    def changes(self, *, run_id: int | None = None, emply_user_id: str | None = None,
+                rule: str | None = None, kind: str | None = None,
+                limit: int = 500) -> list[dict[str, Any]]:
+        clauses, params = [], []
+        for column, value in (("run_id", run_id), ("emply_user_id", emply_user_id),
+                              ("rule", rule), ("kind", kind)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT * FROM changes {where} ORDER BY id DESC LIMIT ?",  # noqa: S608
+                (*params, limit)).fetchall()
+        return [_change(r) for r in rows]
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(row["id"], row["trigger"], row["scope"], row["started"], row["ended"],
+               row["status"], json.loads(row["counts"]) if row["counts"] else {},
+               row["message"])
+
+
+def _change(row: sqlite3.Row) -> dict[str, Any]:
+    return {"id": row["id"], "runId": row["run_id"], "at": row["at"], "kind": row["kind"],
+            "action": row["action"], "status": row["status"], "rule": row["rule"],
+            "reason": row["reason"], "entraId": row["entra_id"],
+            "emplyUserId": row["emply_user_id"], "email": row["email"],
+            "old": json.loads(row["old"]) if row["old"] else None,
+            "new": json.loads(row["new"]) if row["new"] else None, "error": row["error"]}
