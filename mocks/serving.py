@@ -1,0 +1,158 @@
+"""Serve the mock apps over real HTTPS, each on its own free port, for demos and real clients.
+
+The certificate comes from a throw-away local CA made with ``trustme``; its PEM is
+written to a temporary directory (:attr:`ServedWorld.ca_file`) for clients to trust.
+Bound to loopback, the ``/_sim/`` API is open; bound to any other address, the world
+gets a random ``sim_token`` that every ``/_sim/`` request must carry.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import shutil
+import ssl
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import trustme
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from mocks.inprocess import emply_app
+
+_WILDCARD = ("0.0.0.0", "::", "")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log per request
+        pass
+
+
+class ServedWorld:
+    """The identity, Graph and (when present) Emply apps of one world, served with HTTPS.
+
+    Use as a context manager, or call :meth:`start` and :meth:`stop`. After start:
+    ``identity_url``, ``authority``, ``graph_url`` (ending ``/v1.0``), ``emply_url``
+    (None without the Emply app) and ``ca_file``.
+    """
+
+    def __init__(self, world, host: str = "127.0.0.1", quiet: bool = True) -> None:
+        self.world = world
+        self.host = host
+        self.quiet = quiet
+        self.identity_url: str | None = None
+        self.graph_url: str | None = None
+        self.emply_url: str | None = None
+        self.ca_file: str | None = None
+        self.sim_token: str | None = None
+        self._servers: dict[str, BaseWSGIServer] = {}
+        self._threads: list[threading.Thread] = []
+        self._tmpdir: str | None = None
+        self._made_token = False
+
+    @property
+    def authority(self) -> str:
+        """The MSAL authority of the served tenant: ``{identity_url}/{tenant id}``."""
+        if self.identity_url is None:
+            raise RuntimeError("the world is not being served; call start() first")
+        return f"{self.identity_url}/{self.world.tenant.id}"
+
+    @property
+    def running(self) -> bool:
+        return bool(self._servers)
+
+    def start(self) -> ServedWorld:
+        """Listen on a free port per app and serve each from its own thread."""
+        if self._servers:
+            raise RuntimeError("already serving")
+        if not is_loopback(self.host) and not self.world.sim_token:
+            self.world.sim_token = secrets.token_urlsafe(24)
+            self._made_token = True
+        self.sim_token = self.world.sim_token
+        url_host = "127.0.0.1" if self.host in _WILDCARD else self.host
+        ca = trustme.CA()
+        cert = ca.issue_cert(*sorted({"127.0.0.1", "localhost", url_host}))
+        self._tmpdir = tempfile.mkdtemp(prefix="emply-sim-ca-")
+        ca_path = Path(self._tmpdir) / "ca.pem"
+        ca.cert_pem.write_to_path(str(ca_path))
+        self.ca_file = str(ca_path)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cert.configure_cert(context)
+
+        from mocks.graph.app import create_app as create_graph
+        from mocks.identity.app import create_app as create_identity
+
+        apps: dict[str, Flask | None] = {"identity": create_identity(self.world),
+                                         "graph": create_graph(self.world),
+                                         "emply": emply_app(self.world)}
+        try:
+            for name, app in apps.items():
+                if app is None:
+                    continue
+                server = make_server(self.host, 0, app, threaded=True, ssl_context=context,
+                                     request_handler=_QuietHandler if self.quiet else None)
+                self._servers[name] = server
+                thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                          name=f"served-{name}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        except BaseException:
+            self.stop()
+            raise
+        origin = {name: f"https://{_url_host(url_host)}:{server.server_port}"
+                  for name, server in self._servers.items()}
+        self.identity_url = origin["identity"]
+        self.graph_url = f"{origin['graph']}/v1.0"
+        self.emply_url = origin.get("emply")
+        return self
+
+    def stop(self) -> None:
+        """Shut every server down, free its port and remove the CA file."""
+        for server in self._servers.values():
+            server.shutdown()
+        for server in self._servers.values():
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+        self.identity_url = self.graph_url = self.emply_url = self.ca_file = None
+        if self._made_token:  # the control API is open again once nothing is served remotely
+            self.world.sim_token = self.sim_token = None
+            self._made_token = False
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client SSL context trusting the served certificate (for ``httpx.Client(verify=...)``)."""
+        if self.ca_file is None:
+            raise RuntimeError("the world is not being served; call start() first")
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def ports(self) -> dict[str, int]:
+        """The port each app listens on, by name (identity, graph, emply)."""
+        return {name: server.server_port for name, server in self._servers.items()}
+
+    def __enter__(self) -> ServedWorld:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``: addresses only this machine can reach."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
