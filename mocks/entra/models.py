@@ -11,7 +11,9 @@ table.
 
 from __future__ import annotations
 
+import bisect
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,14 +37,27 @@ USER_PROPERTIES: dict[str, Any] = {
     "onPremisesImmutableId": None, "onPremisesSyncEnabled": None, "otherMails": [],
     "preferredLanguage": None, "surname": None, "usageLocation": None,
     "userPrincipalName": None, "userType": "Member", "deletedDateTime": None,
+    "employeeType": None, "employeeHireDate": None, "faxNumber": None, "postalCode": None,
+    "state": None, "streetAddress": None, "proxyAddresses": [], "imAddresses": [],
+    "onPremisesSamAccountName": None, "onPremisesUserPrincipalName": None,
+    "onPremisesDomainName": None, "onPremisesLastSyncDateTime": None,
+    "showInAddressList": None, "ageGroup": None, "passwordPolicies": None,
 }
+# Properties the service sets; a client never writes them.
+USER_READ_ONLY = frozenset({"id", "createdDateTime", "deletedDateTime", "proxyAddresses",
+                            "imAddresses", "onPremisesSyncEnabled", "onPremisesLastSyncDateTime",
+                            "onPremisesSamAccountName", "onPremisesUserPrincipalName",
+                            "onPremisesDomainName"})
 # Properties that on-premises AD masters for a hybrid user: Graph refuses to change them.
 ON_PREMISES_MASTERED = frozenset({
     "accountEnabled", "businessPhones", "city", "companyName", "country", "department",
     "displayName", "employeeId", "givenName", "jobTitle", "mail", "mailNickname",
     "mobilePhone", "officeLocation", "onPremisesImmutableId", "surname",
-    "userPrincipalName", "otherMails",
+    "userPrincipalName", "otherMails", "employeeType", "employeeHireDate", "faxNumber",
+    "postalCode", "state", "streetAddress",
 })
+HYBRID_REFUSAL = ("Unable to update the specified properties for on-premises mastered "
+                  "Directory Sync objects or objects currently undergoing migration.")
 GROUP_PROPERTIES: dict[str, Any] = {
     "id": None, "displayName": None, "description": None, "mail": None,
     "mailEnabled": False, "mailNickname": None, "securityEnabled": True, "groupTypes": [],
@@ -84,6 +99,8 @@ class App:
 @dataclass
 class User:
     props: dict[str, Any]
+    # Groups the user was a direct member of when soft-deleted; restored with the user.
+    deleted_memberships: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -171,6 +188,7 @@ class Tenant:
         self.events: dict[str, Event] = {}
         self.changes: list[Change] = []
         self._upn_index: dict[str, str] = {}  # lower-case UPN -> user id
+        self._user_order: list[str] | None = None  # user ids, sorted; built on first use
 
     # -- change log --------------------------------------------------------
     def record(self, resource: str, object_id: str, kind: str, member_id: str | None = None,
@@ -206,11 +224,30 @@ class Tenant:
         return isoformat_z(self.clock.now())
 
     def user_by_id_or_upn(self, key: str) -> User | None:
-        user = self.users.get(key)
+        """Look a user up by object id (any case) or userPrincipalName, in O(1)."""
+        user = self.users.get(key) or self.users.get(key.lower())
         if user is None:
             uid = self._upn_index.get(key.lower())
             user = self.users.get(uid) if uid else None
         return user
+
+    def ordered_users(self) -> OrderedView:
+        """All users sorted by id: the stable order Graph paging walks (no copy, no sort per call)."""
+        order = self._user_order
+        if order is None or len(order) != len(self.users):
+            order = self._user_order = sorted(self.users)
+        return OrderedView(order, self.users)
+
+    def _order_add(self, user_id: str) -> None:
+        if self._user_order is not None:
+            bisect.insort(self._user_order, user_id)
+
+    def _order_remove(self, user_id: str) -> None:
+        order = self._user_order
+        if order is not None:
+            at = bisect.bisect_left(order, user_id)
+            if at < len(order) and order[at] == user_id:
+                del order[at]
 
     def add_user(self, props: dict[str, Any]) -> User:
         """Create a user; the UPN must be unique and in a verified domain."""
@@ -228,11 +265,16 @@ class Tenant:
                                  "Another object with the same value for property userPrincipalName already exists.")
             full = {k: (list(v) if isinstance(v, list) else v) for k, v in USER_PROPERTIES.items()}
             full.update(props)
-            full["id"] = props.get("id") or self.ids.guid()
+            full["userPrincipalName"] = upn
+            full["id"] = str(props.get("id") or self.ids.guid()).lower()
+            if full["id"] in self.users or full["id"] in self.deleted_users or full["id"] in self.groups:
+                raise EntraError(400, "Request_BadRequest",
+                                 f"Another object with the same value for property id already exists: '{full['id']}'.")
             full["createdDateTime"] = props.get("createdDateTime") or self.now_iso()
             user = User(full)
             self.users[user.id] = user
             self._upn_index[upn.lower()] = user.id
+            self._order_add(user.id)
             self.record("user", user.id, "upsert", properties=tuple(sorted(full)))
             return user
 
@@ -251,9 +293,7 @@ class Tenant:
             if user.hybrid:
                 mastered = sorted(set(changes) & ON_PREMISES_MASTERED)
                 if mastered:
-                    raise EntraError(400, "Request_BadRequest",
-                                     "Unable to update the specified properties for on-premises mastered "
-                                     "Directory Sync objects or objects currently undergoing migration.")
+                    raise EntraError(400, "Request_BadRequest", HYBRID_REFUSAL)
             if "userPrincipalName" in changes:
                 new_upn = str(changes["userPrincipalName"])
                 old_upn = user.props["userPrincipalName"]
@@ -280,11 +320,14 @@ class Tenant:
                                  f"Resource '{user_id}' does not exist or one of its queried "
                                  "reference-property objects are not present.")
             self._upn_index.pop(user.props["userPrincipalName"].lower(), None)
+            self._order_remove(user.id)
             user.props["deletedDateTime"] = self.now_iso()
             self.deleted_users[user.id] = user
+            user.deleted_memberships = []
             for group in self.groups.values():
                 if user.id in group.members:
                     group.members.remove(user.id)
+                    user.deleted_memberships.append(group.id)
                     self.record("group", group.id, "memberRemoved", member_id=user.id)
             self.record("user", user.id, "softDelete")
             return user
@@ -304,7 +347,15 @@ class Tenant:
             user.props["deletedDateTime"] = None
             self.users[user.id] = user
             self._upn_index[user.props["userPrincipalName"].lower()] = user.id
+            self._order_add(user.id)
             self.record("user", user.id, "restore")
+            # As in Entra, a restored user gets back the group memberships it had.
+            for group_id in user.deleted_memberships:
+                group = self.groups.get(group_id)
+                if group is not None and user.id not in group.members:
+                    group.members.append(user.id)
+                    self.record("group", group.id, "memberAdded", member_id=user.id)
+            user.deleted_memberships = []
             return user
 
     def purge_deleted_user(self, user_id: str) -> None:
@@ -330,7 +381,10 @@ class Tenant:
         with self.lock:
             full = {k: (list(v) if isinstance(v, list) else v) for k, v in GROUP_PROPERTIES.items()}
             full.update(props)
-            full["id"] = props.get("id") or self.ids.guid()
+            full["id"] = str(props.get("id") or self.ids.guid()).lower()
+            if full["id"] in self.groups or full["id"] in self.users or full["id"] in self.deleted_users:
+                raise EntraError(400, "Request_BadRequest",
+                                 f"Another object with the same value for property id already exists: '{full['id']}'.")
             full["createdDateTime"] = props.get("createdDateTime") or self.now_iso()
             group = Group(full)
             self.groups[group.id] = group
@@ -384,3 +438,23 @@ class Tenant:
                              f"Resource '{group_id}' does not exist or one of its queried "
                              "reference-property objects are not present.")
         return group
+
+
+class OrderedView(Sequence):
+    """A read-only sequence of users in id order, backed by the tenant's own index."""
+
+    def __init__(self, order: list[str], users: dict[str, User]) -> None:
+        self._order = order
+        self._users = users
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._users[uid] for uid in self._order[index]]
+        return self._users[self._order[index]]
+
+    def __iter__(self) -> Iterator[User]:
+        users = self._users
+        return (users[uid] for uid in self._order)

@@ -1,5 +1,159 @@
-"""Graph routes: users (to be built)."""
+"""Graph routes: /users — list (OData), get by id or userPrincipalName, create, update, delete.
 
-from flask import Blueprint
+State and rules live in :class:`mocks.entra.models.Tenant`; this module parses the
+request, calls the model and shapes Graph's JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+
+from mocks.entra.models import HYBRID_REFUSAL, USER_PROPERTIES, USER_READ_ONLY, Tenant, User
+from mocks.graph.auth import requires
+from mocks.graph.errors import GraphError
+from mocks.graph.odata import (
+    USER_TYPE,
+    bad_request,
+    count_only,
+    entity,
+    json_body,
+    page,
+    parse_query,
+)
 
 bp = Blueprint("graph_users", __name__)
+
+REQUIRED_ON_CREATE = ("accountEnabled", "displayName", "mailNickname", "userPrincipalName",
+                      "passwordProfile")
+BOOLEAN_PROPERTIES = frozenset({"accountEnabled", "showInAddressList"})
+LIST_PROPERTIES = frozenset(k for k, v in USER_PROPERTIES.items() if isinstance(v, list))
+
+
+def tenant() -> Tenant:
+    """The world's tenant, read per request (``World.reset`` replaces it)."""
+    return current_app.config["WORLD"].tenant
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """A user's full JSON (every property the mock knows); routes project it."""
+    return dict(user.props)
+
+
+def user_props(user: User) -> dict[str, Any]:
+    return user.props
+
+
+def user_key(user: User) -> str:
+    return user.id
+
+
+def not_found(key: str) -> GraphError:
+    return GraphError(404, "Request_ResourceNotFound",
+                      f"Resource '{key}' does not exist or one of its queried "
+                      "reference-property objects are not present.")
+
+
+def find_user(key: str) -> User:
+    """A user by object id or userPrincipalName, or Graph's 404."""
+    user = tenant().user_by_id_or_upn(key)
+    if user is None:
+        raise not_found(key)
+    return user
+
+
+def validate_user_body(body: dict[str, Any]) -> dict[str, Any]:
+    """Check a POST/PATCH body's property names and value types; return the changes."""
+    changes: dict[str, Any] = {}
+    for name, value in body.items():
+        if name.startswith("@odata."):
+            continue
+        if name == "passwordProfile":
+            if not isinstance(value, dict) or not isinstance(value.get("password"), str) \
+                    or not value["password"]:
+                raise invalid_value(name)
+            changes[name] = value
+            continue
+        if name not in USER_PROPERTIES:
+            raise bad_request(f"The property '{name}' does not exist on type "
+                              "'microsoft.graph.user'. Make sure to only use property names "
+                              "that are defined by the type or mark the type as open type.")
+        if name in USER_READ_ONLY:
+            raise bad_request(f"Property '{name}' is read-only and cannot be set.",
+                              "Request_BadRequest")
+        if name in BOOLEAN_PROPERTIES:
+            ok = isinstance(value, bool) or (value is None and name != "accountEnabled")
+        elif name in LIST_PROPERTIES:
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = value is None or isinstance(value, str)
+        if not ok:
+            raise invalid_value(name)
+        changes[name] = value
+    return changes
+
+
+def invalid_value(name: str) -> GraphError:
+    return bad_request(f"Invalid value specified for property '{name}' of resource 'User'.",
+                       "Request_BadRequest")
+
+
+@bp.get("/users")
+@requires("users.read")
+def list_users():
+    q = parse_query(USER_TYPE)
+    return page(tenant().ordered_users(), user_json, "users", etype=USER_TYPE, query=q,
+                key=user_key, props=user_props)
+
+
+@bp.get("/users/$count")
+@requires("users.read")
+def count_users():
+    q = parse_query(USER_TYPE, allowed={"$filter"}, count_segment=True)
+    if not q.eventual:
+        raise bad_request("$count is not currently supported.", "Request_BadRequest")
+    n = count_only(tenant().ordered_users(), q, user_props)
+    return Response(str(n), mimetype="text/plain")
+
+
+@bp.get("/users/<key>")
+@requires("users.read")
+def get_user(key: str):
+    q = parse_query(USER_TYPE, allowed={"$select"})
+    return entity(user_json(find_user(key)), "users", USER_TYPE, q)
+
+
+@bp.post("/users")
+@requires("users.write")
+def create_user():
+    changes = validate_user_body(json_body())
+    for name in REQUIRED_ON_CREATE:
+        if changes.get(name) in (None, ""):
+            raise invalid_value(name)
+    changes.pop("passwordProfile")  # write-only: Graph never returns it
+    user = tenant().add_user(changes)
+    response = current_app.json.response(entity(user_json(user), "users", USER_TYPE))
+    response.status_code = 201
+    return response
+
+
+@bp.patch("/users/<key>")
+@requires("users.write")
+def update_user(key: str):
+    body = json_body()
+    user = find_user(key)
+    changes = validate_user_body(body)
+    if changes.pop("passwordProfile", None) is not None and user.hybrid:
+        # The password of a synced user is mastered on-premises too.
+        raise GraphError(400, "Request_BadRequest", HYBRID_REFUSAL)
+    if changes:
+        tenant().update_user(user.id, changes)
+    return Response(status=204)
+
+
+@bp.delete("/users/<key>")
+@requires("users.delete")
+def delete_user(key: str):
+    tenant().delete_user(find_user(key).id)
+    return Response(status=204)

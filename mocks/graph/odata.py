@@ -1,0 +1,725 @@
+"""OData query options as Microsoft Graph applies them to directory collections.
+
+What every collection route needs, in one place:
+
+* :func:`parse_query` reads ``$select``, ``$filter``, ``$top``, ``$count``,
+  ``$skiptoken`` and ``$orderby`` (plus the ``ConsistencyLevel`` header) from the
+  current Flask request, validates them against an :class:`EntityType`, and
+  refuses unknown ``$`` options with Graph's 400 error.
+* :func:`page` turns a sequence of model objects into Graph's collection body:
+  filter, order, one page of at most ``$top`` items, ``$select`` projection,
+  ``@odata.context``, ``@odata.count`` and an absolute ``@odata.nextLink`` on the
+  mock's own host carrying an opaque ``$skiptoken``.
+* :func:`entity` shapes one object for a single-entity GET (``.../$entity``).
+
+``$filter`` is parsed by a small recursive-descent parser (never ``eval``) into
+a predicate. Advanced-query-only operators (``ne``, ``not``, ``endsWith``,
+comparisons with ``null``) need ``ConsistencyLevel: eventual`` and
+``$count=true``, as documented in "Advanced query capabilities on Microsoft Entra
+ID objects". String comparisons are case-insensitive, as in the directory.
+
+Example (a route listing calendars)::
+
+    q = parse_query(CALENDAR_TYPE)            # or parse_query(None): no $filter/$select check
+    return page(calendars, calendar_json, f"users('{uid}')/calendars", query=q)
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import request
+
+from mocks.graph.errors import GraphError
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 999
+ADVANCED_HINT = ("is not supported because the required parameters might be missing. "
+                 "Try adding $count=true query parameter and ConsistencyLevel:eventual header. "
+                 "Refer to https://aka.ms/graph-docs/advanced-queries for more information")
+# OData system query options Graph knows but this mock does not implement.
+KNOWN_UNSUPPORTED = frozenset({"$expand", "$search", "$skip", "$format", "$apply", "$compute",
+                               "$levels", "$deltatoken"})
+ALL_OPTIONS = frozenset({"$select", "$filter", "$top", "$count", "$skiptoken", "$orderby"})
+
+
+# ---------------------------------------------------------------------------
+# Entity types
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FilterRules:
+    """Which ``$filter`` operators a property supports.
+
+    ``eq``/``in`` work by default; ``ne`` and ``not`` need advanced query
+    parameters. ``startswith`` works by default; ``endswith`` and ``null``
+    comparisons need advanced query parameters (Graph's documented table).
+    """
+
+    startswith: bool = False
+    endswith: bool = False
+    null: bool = False
+    collection: bool = False  # filtered with a lambda: prop/any(x: ...)
+    boolean: bool = False  # Edm.Boolean: compared with true/false, not strings
+
+
+@dataclass(frozen=True)
+class EntityType:
+    """What a collection's items are: their properties, default set, filters and sort keys."""
+
+    name: str  # "microsoft.graph.user"
+    resource: str  # "User", as Graph names it in filter errors
+    properties: tuple[str, ...]
+    default_select: tuple[str, ...] | None = None  # None: every property
+    filters: dict[str, FilterRules] = field(default_factory=dict)
+    orderby: tuple[str, ...] = ()
+
+    def canonical(self, name: str) -> str | None:
+        """The property's own spelling, matched case-insensitively as Graph does."""
+        lowered = name.lower()
+        for prop in self.properties:
+            if prop.lower() == lowered:
+                return prop
+        return None
+
+
+_STRING = FilterRules(startswith=True, null=True)
+USER_TYPE = EntityType(
+    "microsoft.graph.user", "User",
+    properties=(
+        "id", "accountEnabled", "ageGroup", "businessPhones", "city", "companyName", "country",
+        "createdDateTime", "deletedDateTime", "department", "displayName", "employeeHireDate",
+        "employeeId", "employeeType", "faxNumber", "givenName", "imAddresses", "jobTitle", "mail",
+        "mailNickname", "mobilePhone", "officeLocation", "onPremisesDomainName",
+        "onPremisesImmutableId", "onPremisesLastSyncDateTime", "onPremisesSamAccountName",
+        "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "otherMails", "passwordPolicies",
+        "passwordProfile", "postalCode", "preferredLanguage", "proxyAddresses",
+        "showInAddressList", "state", "streetAddress", "surname", "usageLocation",
+        "userPrincipalName", "userType",
+    ),
+    default_select=("businessPhones", "displayName", "givenName", "jobTitle", "mail",
+                    "mobilePhone", "officeLocation", "preferredLanguage", "surname",
+                    "userPrincipalName", "id"),
+    filters={
+        "id": FilterRules(),
+        "accountEnabled": FilterRules(boolean=True),
+        "onPremisesSyncEnabled": FilterRules(null=True, boolean=True),
+        "userType": FilterRules(null=True),
+        "displayName": _STRING,
+        "givenName": _STRING,
+        "surname": _STRING,
+        "department": _STRING,
+        "employeeId": _STRING,
+        "mailNickname": _STRING,
+        "jobTitle": FilterRules(null=True),
+        "mail": FilterRules(startswith=True, endswith=True, null=True),
+        "userPrincipalName": FilterRules(startswith=True, endswith=True),
+        "otherMails": FilterRules(startswith=True, endswith=True, collection=True),
+        "proxyAddresses": FilterRules(startswith=True, endswith=True, collection=True),
+    },
+    orderby=("displayName", "userPrincipalName"),
+)
+
+GROUP_TYPE = EntityType(
+    "microsoft.graph.group", "Group",
+    properties=("id", "createdDateTime", "deletedDateTime", "description", "displayName",
+                "groupTypes", "mail", "mailEnabled", "mailNickname", "onPremisesSyncEnabled",
+                "securityEnabled", "visibility"),
+    default_select=None,
+    filters={
+        "id": FilterRules(),
+        "displayName": _STRING,
+        "mail": FilterRules(startswith=True, null=True),
+        "mailNickname": _STRING,
+        "mailEnabled": FilterRules(boolean=True),
+        "securityEnabled": FilterRules(boolean=True),
+        "onPremisesSyncEnabled": FilterRules(null=True, boolean=True),
+        "groupTypes": FilterRules(collection=True),
+    },
+    orderby=("displayName",),
+)
+
+# Members of a group are users or groups: directoryObject with the union of their properties.
+DIRECTORY_OBJECT_TYPE = EntityType(
+    "microsoft.graph.directoryObject", "DirectoryObject",
+    properties=tuple(dict.fromkeys(USER_TYPE.properties + GROUP_TYPE.properties)),
+    default_select=None,
+    filters={**GROUP_TYPE.filters, **USER_TYPE.filters},
+    orderby=("displayName",),
+)
+
+
+# ---------------------------------------------------------------------------
+# Parsed query
+# ---------------------------------------------------------------------------
+@dataclass
+class Query:
+    """The validated query options of one request."""
+
+    select: list[str] | None = None
+    filter: Callable[[dict[str, Any]], bool] | None = None
+    filter_text: str | None = None
+    top: int = DEFAULT_PAGE_SIZE
+    count: bool = False  # $count=true honoured (with ConsistencyLevel: eventual)
+    advanced: bool = False  # ConsistencyLevel: eventual and $count=true
+    eventual: bool = False  # ConsistencyLevel: eventual
+    skiptoken: str | None = None
+    orderby: tuple[str, bool] | None = None  # (property, descending)
+    top_given: bool = False
+
+
+def bad_request(message: str, code: str = "BadRequest") -> GraphError:
+    return GraphError(400, code, message)
+
+
+def _options() -> dict[str, str]:
+    """The request's ``$`` options, names lower-cased (Graph matches them case-insensitively)."""
+    found: dict[str, str] = {}
+    for name, value in request.args.items(multi=True):
+        if name.startswith("$"):
+            key = name.lower()
+            if key in found:
+                raise bad_request(f"Query option '{name}' was specified more than once, "
+                                  "but it must be specified at most once.")
+            found[key] = value
+    return found
+
+
+def parse_query(etype: EntityType | None, allowed: frozenset[str] | set[str] = ALL_OPTIONS,
+                page_size: int = DEFAULT_PAGE_SIZE, count_segment: bool = False) -> Query:
+    """Read and validate the current request's OData options, or raise Graph's 400.
+
+    ``etype`` None skips property checks (``$select`` picks any key, ``$filter`` is
+    refused). ``allowed`` names the options this endpoint takes; others are refused.
+    ``count_segment``: the request is ``.../$count``, where the ConsistencyLevel
+    header alone makes the query advanced.
+    """
+    opts = _options()
+    for name in opts:
+        if name in KNOWN_UNSUPPORTED or (name in ALL_OPTIONS and name not in allowed):
+            raise bad_request(f"'{name}' is not supported by the service.", "Request_BadRequest")
+        if name not in ALL_OPTIONS:
+            raise bad_request(f"The query parameter '{name}' is not supported.")
+    q = Query(top=page_size)
+    q.eventual = request.headers.get("ConsistencyLevel", "").strip().lower() == "eventual"
+    if "$count" in opts:
+        value = opts["$count"].strip().lower()
+        if value not in ("true", "false"):
+            raise bad_request(f"'{opts['$count']}' is not a valid count option.")
+        # Without ConsistencyLevel: eventual Graph silently ignores $count=true (documented).
+        q.count = value == "true" and q.eventual
+    q.advanced = q.count or (count_segment and q.eventual)
+    if "$top" in opts:
+        q.top = parse_top(opts["$top"])
+        q.top_given = True
+    if "$select" in opts:
+        q.select = parse_select(opts["$select"], etype)
+    if "$skiptoken" in opts:
+        q.skiptoken = opts["$skiptoken"]
+        decode_skiptoken(q.skiptoken)  # validate early
+    if "$orderby" in opts:
+        q.orderby = parse_orderby(opts["$orderby"], etype)
+    if "$filter" in opts:
+        if etype is None:
+            raise bad_request("Invalid filter clause: filtering is not supported on this resource.")
+        q.filter_text = opts["$filter"]
+        q.filter = compile_filter(q.filter_text, etype, q.advanced)
+    if q.filter is not None and q.orderby is not None and not q.advanced:
+        raise bad_request("Sorting not supported for current query.", "Request_UnsupportedQuery")
+    return q
+
+
+def parse_top(raw: str) -> int:
+    """``$top``: an integer from 1 to 999 inclusive."""
+    text = raw.strip()
+    if not re.fullmatch(r"[+-]?\d+", text) or not 1 <= int(text) <= MAX_PAGE_SIZE:
+        raise bad_request(f"Invalid page size specified: '{raw}'. Must be between 1 and "
+                          f"{MAX_PAGE_SIZE} inclusive.", "Request_BadRequest")
+    return int(text)
+
+
+def parse_select(raw: str, etype: EntityType | None) -> list[str]:
+    """``$select``: a comma list of known properties (``*`` for all); ``id`` is always returned."""
+    names = [part.strip() for part in raw.split(",")]
+    if not raw.strip() or any(not n for n in names):
+        raise bad_request(f"Syntax error: character ',' is not valid at position 0 in '{raw}'.")
+    result: list[str] = []
+    for name in names:
+        if name == "*":
+            if etype is None:
+                return ["*"]
+            result.extend(p for p in etype.properties if p not in result)
+            continue
+        prop = etype.canonical(name) if etype else name
+        if prop is None:
+            raise bad_request(f"Could not find a property named '{name}' on type '{etype.name}'.")
+        if prop not in result:
+            result.append(prop)
+    return result
+
+
+def parse_orderby(raw: str, etype: EntityType | None) -> tuple[str, bool]:
+    parts = raw.strip().split()
+    if not parts or len(parts) > 2 or (len(parts) == 2 and parts[1].lower() not in ("asc", "desc")):
+        raise bad_request(f"Syntax error at position 0 in '{raw}'.")
+    prop = etype.canonical(parts[0]) if etype else parts[0]
+    if etype is not None and prop is None:
+        raise bad_request(f"Could not find a property named '{parts[0]}' on type '{etype.name}'.")
+    if etype is not None and prop not in etype.orderby:
+        raise bad_request(f"Sorting not supported for property '{prop}' of resource "
+                          f"'{etype.resource}'.", "Request_UnsupportedQuery")
+    return prop, len(parts) == 2 and parts[1].lower() == "desc"
+
+
+# ---------------------------------------------------------------------------
+# $filter: tokenizer, recursive-descent parser, compiled predicate
+# ---------------------------------------------------------------------------
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<string>'(?:[^']|'')*')
+  | (?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-]))
+  | (?P<number>-?\d+(?:\.\d+)?(?![\w-]))
+  | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
+  | (?P<punct>[(),/:])
+""", re.VERBOSE)
+
+_COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
+
+
+@dataclass
+class _Tok:
+    kind: str
+    text: str
+    pos: int
+
+
+class _FilterSyntaxError(Exception):
+    def __init__(self, pos: int) -> None:
+        super().__init__(pos)
+        self.pos = pos
+
+
+def _tokenize(text: str) -> list[_Tok]:
+    tokens: list[_Tok] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            raise _FilterSyntaxError(pos)
+        kind = match.lastgroup or ""
+        if kind != "ws":
+            tokens.append(_Tok(kind, match.group(), pos))
+        pos = match.end()
+    tokens.append(_Tok("end", "", len(text)))
+    return tokens
+
+
+_MISSING = object()
+Predicate = Callable[[dict[str, Any], Any], bool]  # (props, lambda element) -> bool
+
+
+class _FilterParser:
+    """Grammar (keywords case-insensitive)::
+
+        expr    := and ('or' and)*
+        and     := unary ('and' unary)*
+        unary   := 'not' unary | primary
+        primary := '(' expr ')' | func '(' operand ',' literal ')'
+                 | operand cmp literal | operand 'in' '(' literal (',' literal)* ')'
+                 | prop '/' 'any' '(' var ':' expr ')'
+        operand := prop | var
+    """
+
+    def __init__(self, text: str, etype: EntityType, advanced: bool) -> None:
+        self.text = text
+        self.etype = etype
+        self.advanced = advanced
+        self.tokens = _tokenize(text)
+        self.at = 0
+        self.var: str | None = None  # lambda variable in scope
+        self.var_prop: str | None = None
+
+    # -- token helpers -----------------------------------------------------
+    def peek(self) -> _Tok:
+        return self.tokens[self.at]
+
+    def next(self) -> _Tok:
+        tok = self.tokens[self.at]
+        self.at += 1
+        return tok
+
+    def keyword(self, *words: str) -> str | None:
+        tok = self.peek()
+        if tok.kind == "name" and tok.text.lower() in words:
+            self.at += 1
+            return tok.text.lower()
+        return None
+
+    def expect(self, text: str) -> None:
+        tok = self.next()
+        if tok.text != text:
+            raise _FilterSyntaxError(tok.pos)
+
+    # -- rules ------------------------------------------------------------
+    def parse(self) -> Predicate:
+        pred = self.expr()
+        if self.peek().kind != "end":
+            raise _FilterSyntaxError(self.peek().pos)
+        return pred
+
+    def expr(self) -> Predicate:
+        parts = [self.conj()]
+        while self.keyword("or"):
+            parts.append(self.conj())
+        return parts[0] if len(parts) == 1 else (lambda p, e: any(f(p, e) for f in parts))
+
+    def conj(self) -> Predicate:
+        parts = [self.unary()]
+        while self.keyword("and"):
+            parts.append(self.unary())
+        return parts[0] if len(parts) == 1 else (lambda p, e: all(f(p, e) for f in parts))
+
+    def unary(self) -> Predicate:
+        if self.peek().kind == "name" and self.peek().text.lower() == "not":
+            self.next()
+            self.need_advanced("not")
+            inner = self.unary()
+            return lambda p, e: not inner(p, e)
+        return self.primary()
+
+    def primary(self) -> Predicate:
+        tok = self.peek()
+        if tok.text == "(":
+            self.next()
+            inner = self.expr()
+            self.expect(")")
+            return inner
+        if tok.kind != "name":
+            raise _FilterSyntaxError(tok.pos)
+        if tok.text.lower() in ("startswith", "endswith") and self.tokens[self.at + 1].text == "(":
+            return self.function()
+        getter, prop = self.operand()
+        if self.peek().text == "/":
+            return self.lambda_any(prop, tok)
+        op_tok = self.peek()
+        op = self.keyword(*_COMPARISONS, "in")
+        if op is None:
+            raise _FilterSyntaxError(op_tok.pos)
+        rules = self.rules(prop)
+        if rules.collection and getter is not None and self.var is None:
+            self.unsupported(prop)
+        if op == "in":
+            values = self.literal_list()
+            for v in values:
+                self.check_type(rules, v, "In")
+            folded = {_fold(v) for v in values}
+            return lambda p, e: _fold(getter(p, e)) in folded
+        if op not in ("eq", "ne"):
+            self.unsupported(prop)
+        value = self.literal()
+        self.check_type(rules, value, "Equal" if op == "eq" else "NotEqual")
+        if op == "ne":
+            self.need_advanced("ne")
+        if value is None:
+            if not rules.null:
+                self.unsupported(prop)
+            self.need_advanced(op)
+        target = _fold(value)
+        if op == "eq":
+            return lambda p, e: _fold(getter(p, e)) == target
+        return lambda p, e: _fold(getter(p, e)) != target
+
+    def function(self) -> Predicate:
+        name = self.next().text.lower()
+        self.expect("(")
+        getter, prop = self.operand()
+        self.expect(",")
+        value = self.literal()
+        self.expect(")")
+        rules = self.rules(prop)
+        if not getattr(rules, name) or (rules.collection and self.var is None):
+            self.unsupported(prop)
+        if name == "endswith":
+            self.need_advanced("endsWith")
+        if not isinstance(value, str):
+            raise bad_request(f"Invalid filter clause: the second argument of {name} must be a string.")
+        needle = value.casefold()
+        if name == "startswith":
+            return lambda p, e: _text(getter(p, e)).startswith(needle)
+        return lambda p, e: _text(getter(p, e)).endswith(needle)
+
+    def lambda_any(self, prop: str, tok: _Tok) -> Predicate:
+        self.expect("/")
+        if self.keyword("any") is None:
+            raise _FilterSyntaxError(self.peek().pos)
+        if not self.rules(prop).collection or self.var is not None:
+            self.unsupported(prop)
+        self.expect("(")
+        var_tok = self.next()
+        if var_tok.kind != "name":
+            raise _FilterSyntaxError(var_tok.pos)
+        self.expect(":")
+        self.var, self.var_prop = var_tok.text, prop
+        body = self.expr()
+        self.var = self.var_prop = None
+        self.expect(")")
+        return lambda p, e: any(body(p, item) for item in (p.get(prop) or []))
+
+    def operand(self) -> tuple[Callable[[dict[str, Any], Any], Any], str]:
+        tok = self.next()
+        if tok.kind != "name":
+            raise _FilterSyntaxError(tok.pos)
+        if self.var is not None and tok.text == self.var:
+            return (lambda p, e: e), self.var_prop or ""
+        prop = self.etype.canonical(tok.text)
+        if prop is None:
+            raise bad_request(f"Could not find a property named '{tok.text}' on type "
+                              f"'{self.etype.name}'.")
+        return (lambda p, e: p.get(prop)), prop
+
+    def literal(self) -> Any:
+        tok = self.next()
+        if tok.kind == "string":
+            return tok.text[1:-1].replace("''", "'")
+        if tok.kind == "guid":
+            return tok.text
+        if tok.kind == "number":
+            return float(tok.text) if "." in tok.text else int(tok.text)
+        if tok.kind == "name" and tok.text.lower() in ("true", "false"):
+            return tok.text.lower() == "true"
+        if tok.kind == "name" and tok.text.lower() == "null":
+            return None
+        raise _FilterSyntaxError(tok.pos)
+
+    def literal_list(self) -> list[Any]:
+        self.expect("(")
+        values = [self.literal()]
+        while self.peek().text == ",":
+            self.next()
+            values.append(self.literal())
+        self.expect(")")
+        return values
+
+    # -- capability checks ------------------------------------------------
+    def rules(self, prop: str) -> FilterRules:
+        rules = self.etype.filters.get(prop)
+        if rules is None:
+            self.unsupported(prop)
+        return rules  # type: ignore[return-value]
+
+    def check_type(self, rules: FilterRules, value: Any, kind: str) -> None:
+        """Graph refuses e.g. ``accountEnabled eq 'true'``: the literal's type must match."""
+        if value is None:
+            return
+        is_bool = isinstance(value, bool)
+        if is_bool != rules.boolean or (not is_bool and not isinstance(value, str)):
+            expected = "Edm.Boolean" if rules.boolean else "Edm.String"
+            found = ("Edm.Boolean" if is_bool else "Edm.String" if isinstance(value, str)
+                     else "Edm.Int32")
+            raise bad_request("Invalid filter clause: A binary operator with incompatible types "
+                              f"was detected. Found operand types '{expected}' and '{found}' "
+                              f"for operator kind '{kind}'.")
+
+    def unsupported(self, prop: str) -> None:
+        raise bad_request(f"Unsupported or invalid query filter clause specified for property "
+                          f"'{prop}' of resource '{self.etype.resource}'.",
+                          "Request_UnsupportedQuery")
+
+    def need_advanced(self, operator: str) -> None:
+        if not self.advanced:
+            raise bad_request(f"Operator '{operator}' {ADVANCED_HINT}", "Request_UnsupportedQuery")
+
+
+def _fold(value: Any) -> Any:
+    """Case-insensitive comparison key for strings; other values as they are."""
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _text(value: Any) -> str:
+    return value.casefold() if isinstance(value, str) else ""
+
+
+def compile_filter(text: str, etype: EntityType, advanced: bool) -> Callable[[dict[str, Any]], bool]:
+    """Parse a ``$filter`` expression into a predicate over an object's property dict."""
+    try:
+        pred = _FilterParser(text, etype, advanced).parse()
+    except _FilterSyntaxError as exc:
+        raise bad_request(f"Invalid filter clause: Syntax error at position {exc.pos} "
+                          f"in '{text}'.") from None
+    return lambda props: pred(props, None)
+
+
+# ---------------------------------------------------------------------------
+# Skip tokens
+# ---------------------------------------------------------------------------
+def encode_skiptoken(kind: str, value: Any) -> str:
+    """An opaque token: ``kind`` "k" resumes after a sort key, "p" at a position."""
+    raw = json.dumps([kind, value], separators=(",", ":")).encode()
+    return "RFNwdA" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_skiptoken(token: str) -> tuple[str, Any]:
+    try:
+        if not token.startswith("RFNwdA"):
+            raise ValueError(token)
+        body = token[6:]
+        kind, value = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        if (kind == "p" and isinstance(value, int) and value >= 0) or (kind == "k" and isinstance(value, str)):
+            return kind, value
+        raise ValueError(token)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise bad_request("The specified page token value has expired and can no longer be "
+                          "included in your request.", "Request_BadRequest") from None
+
+
+# ---------------------------------------------------------------------------
+# Shaping responses
+# ---------------------------------------------------------------------------
+def graph_root() -> str:
+    """The mock's own ``https://host/v1.0/`` (Graph answers with its own host)."""
+    return request.host_url + "v1.0/"
+
+
+def context_url(context: str, select: list[str] | None = None, entity: bool = False) -> str:
+    """``@odata.context`` like ``https://host/v1.0/$metadata#users(displayName,mail)/$entity``."""
+    url = graph_root() + "$metadata#" + context
+    if select:
+        url += "(" + ",".join(select) + ")"
+    return url + ("/$entity" if entity else "")
+
+
+def shape(obj: dict[str, Any], select: list[str] | None, etype: EntityType | None) -> dict[str, Any]:
+    """Project one JSON object: ``$select`` (plus ``id``), else the type's default set.
+
+    Annotations such as ``@odata.type`` are always kept, first.
+    """
+    out = {k: v for k, v in obj.items() if k.startswith("@odata.")}
+    if select and select != ["*"]:
+        names = list(select)
+        if "id" in obj and "id" not in names:
+            names.append("id")
+    elif etype is not None and etype.default_select is not None and not select:
+        names = list(etype.default_select)
+    else:
+        names = [k for k in obj if not k.startswith("@odata.")]
+    for name in names:
+        out[name] = obj.get(name)
+    return out
+
+
+def entity(obj: dict[str, Any], context: str, etype: EntityType | None,
+           query: Query | None = None) -> dict[str, Any]:
+    """One object's body for a single-entity GET, with ``@odata.context``."""
+    select = query.select if query else None
+    body = {"@odata.context": context_url(context, select, entity=True)}
+    body.update(shape(obj, select, etype))
+    return body
+
+
+def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context: str, *,
+         etype: EntityType | None = None, query: Query | None = None,
+         key: Callable[[Any], str] | None = None,
+         props: Callable[[Any], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One page of a collection as Graph's JSON body.
+
+    ``items``: the whole collection in a stable order. ``to_json``: an item's full
+    JSON (``$select`` and the default property set are applied to it). ``context``:
+    the ``@odata.context`` fragment, e.g. ``"users"``. ``key``: when ``items`` is
+    sorted ascending by this key, the skiptoken carries the last key and the next
+    page starts by binary search (cheap on 10,000 items, stable under inserts and
+    deletes); otherwise it carries a position. ``props``: the dict ``$filter`` and
+    ``$orderby`` read (default ``to_json``).
+    """
+    q = query or parse_query(etype)
+    read = props or to_json
+    seq: Sequence[Any] = items
+    keyed = key is not None
+    if q.orderby is not None:
+        name, desc = q.orderby
+        keyed = False
+        seq = sorted(items, key=lambda it: (_sort_key(read(it).get(name)),
+                                            str(read(it).get("id", ""))), reverse=desc)
+    start = 0
+    if q.skiptoken:
+        kind, value = decode_skiptoken(q.skiptoken)
+        if kind == "k" and keyed:
+            start = bisect.bisect_right(seq, value, key=key)  # type: ignore[arg-type]
+        elif kind == "p" and not keyed:
+            start = value
+        else:
+            decode_skiptoken("")  # a token from another kind of listing: refuse it
+    chosen: list[Any] = []
+    more = False
+    at = start
+    pred = q.filter
+    while at < len(seq):
+        item = seq[at]
+        at += 1
+        if pred is not None and not pred(read(item)):
+            continue
+        if len(chosen) == q.top:
+            more = True
+            break
+        chosen.append(item)
+    body: dict[str, Any] = {"@odata.context": context_url(context, q.select)}
+    if q.count:
+        body["@odata.count"] = (len(seq) if pred is None
+                                else sum(1 for it in seq if pred(read(it))))
+    if more:
+        last = chosen[-1]
+        token = (encode_skiptoken("k", key(last)) if keyed and key is not None
+                 else encode_skiptoken("p", at - 1))
+        body["@odata.nextLink"] = next_link(token)
+    body["value"] = [shape(to_json(it), q.select, etype) for it in chosen]
+    return body
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (1, "")
+    return (0, value.casefold() if isinstance(value, str) else value)
+
+
+def next_link(skiptoken: str) -> str:
+    """The request's own absolute URL with every option kept and ``$skiptoken`` replaced."""
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k.lower() != "$skiptoken"]
+    pairs.append(("$skiptoken", skiptoken))
+    return request.base_url + "?" + urlencode(pairs, safe="$,'():/@")
+
+
+def count_only(items: Sequence[Any], query: Query, props: Callable[[Any], dict[str, Any]]) -> int:
+    """How many items match the query's filter (for ``/$count`` segments)."""
+    if query.filter is None:
+        return len(items)
+    return sum(1 for it in items if query.filter(props(it)))
+
+
+# ---------------------------------------------------------------------------
+# Request bodies
+# ---------------------------------------------------------------------------
+UNREADABLE_JSON = ("Unable to read JSON request payload. Please ensure Content-Type header is "
+                   "set and payload is of valid JSON format.")
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object body, or Graph's 400 when it is not JSON or not an object.
+
+    Graph needs ``Content-Type: application/json``; without it, or with a body that
+    does not parse, it answers ``BadRequest`` "Unable to read JSON request payload...".
+    """
+    mimetype = (request.mimetype or "").lower()
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise bad_request(UNREADABLE_JSON)
+    try:
+        body = json.loads(request.get_data(cache=True) or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request(UNREADABLE_JSON) from None
+    if not isinstance(body, dict):
+        raise bad_request(UNREADABLE_JSON)
+    return body
