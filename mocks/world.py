@@ -13,6 +13,7 @@ from datetime import datetime
 from mocks.clock import SimClock
 from mocks.emply.models import Emply
 from mocks.entra.models import Tenant
+from mocks.graph.faults import FaultPlan, Journal
 from mocks.identity.models import TokenService
 from mocks.ids import IdFactory
 
@@ -35,3 +36,5 @@ class World:
         self.ids = IdFactory(self.seed)
         self.tenant = Tenant(self.ids.guid(), DEFAULT_TENANT_NAME, self.clock, self.ids)
         self.emply = Emply(self.clock, self.ids)
+        self.faults = FaultPlan()  # Graph fault injection, off by default
+        self.journal = Journal()  # every Graph request, with early-retry detection

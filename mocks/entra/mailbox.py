@@ -7,9 +7,12 @@ Functions over :class:`mocks.entra.models.Tenant`; the Graph routes in
 from __future__ import annotations
 
 import hashlib
+import struct
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mocks.entra.models import Calendar, EntraError, Event, Photo, Tenant
+from mocks.entra.models import Calendar, EntraError, Event, Photo, Tenant, User
 
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif", "image/bmp")
@@ -80,3 +83,260 @@ def add_event(tenant: Tenant, calendar_id: str, props: dict[str, Any]) -> Event:
 
 def events_of(tenant: Tenant, calendar_id: str) -> list[Event]:
     return [e for e in tenant.events.values() if e.calendar_id == calendar_id]
+
+
+# -- mailboxes -------------------------------------------------------------
+def mailbox_owner(tenant: Tenant, key: str) -> User:
+    """The user (by id or UPN) whose mailbox a calendar route names; Exchange's 404 otherwise."""
+    user = tenant.user_by_id_or_upn(key)
+    if user is None:
+        raise EntraError(404, "ErrorInvalidUser", f"The requested user '{key}' is invalid.")
+    return user
+
+
+# -- photos ------------------------------------------------------------------
+IMAGE_NOT_FOUND = ("Exception of type 'Microsoft.Fast.Profile.Core.Exception."
+                   "ImageNotFoundException' was thrown.")
+
+
+def photo_of(tenant: Tenant, user_id: str) -> Photo:
+    """The user's photo, or Graph's 404 ``ImageNotFound`` when none was ever set."""
+    photo = tenant.photos.get(user_id)
+    if photo is None:
+        raise EntraError(404, "ImageNotFound", IMAGE_NOT_FOUND)
+    return photo
+
+
+def upload_photo(tenant: Tenant, user_id: str, content: bytes, content_type: str) -> Photo:
+    """PUT ``/photo/$value``: an image of a supported type, at most 4 MB, whose bytes match it."""
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    ctype = "image/jpeg" if ctype in ("image/jpg", "image/pjpeg") else ctype
+    if ctype not in PHOTO_TYPES:
+        raise EntraError(415, "UnsupportedMediaType",
+                         f"Content-Type '{content_type or '(none)'}' is not supported for a profile "
+                         f"photo; send one of {', '.join(PHOTO_TYPES)}.")
+    if len(content) > MAX_PHOTO_BYTES or not content:
+        return set_photo(tenant, user_id, content, ctype)  # refuses with its own error
+    size = image_size(content, ctype)
+    if size is None:
+        raise EntraError(400, "ErrorInvalidRequest",
+                         f"The request body is not a valid {ctype} image.")
+    return set_photo(tenant, user_id, content, ctype, *size)
+
+
+def remove_photo(tenant: Tenant, user_id: str) -> None:
+    """DELETE ``/photo``: the user has no photo afterwards."""
+    if tenant.photos.pop(user_id, None) is None:
+        raise EntraError(404, "ImageNotFound", IMAGE_NOT_FOUND)
+
+
+def image_size(content: bytes, content_type: str) -> tuple[int, int] | None:
+    """Width and height from the header of a JPEG, PNG, GIF or BMP; None if the bytes aren't one."""
+    try:
+        if content_type == "image/png" and content[:8] == b"\x89PNG\r\n\x1a\n" \
+                and content[12:16] == b"IHDR":
+            return struct.unpack(">II", content[16:24])
+        if content_type == "image/gif" and content[:6] in (b"GIF87a", b"GIF89a"):
+            return struct.unpack("<HH", content[6:10])
+        if content_type == "image/bmp" and content[:2] == b"BM":
+            width, height = struct.unpack("<ii", content[18:26])
+            return abs(width), abs(height)
+        if content_type == "image/jpeg" and content[:2] == b"\xff\xd8":
+            return _jpeg_size(content)
+    except struct.error:
+        return None
+    return None
+
+
+_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD,
+                          0xCE, 0xCF})
+
+
+def _jpeg_size(content: bytes) -> tuple[int, int] | None:
+    i = 2
+    while i + 4 <= len(content):
+        if content[i] != 0xFF:
+            return None
+        marker = content[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD9)):
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", content[i + 2:i + 4])
+        if marker in _SOF_MARKERS:
+            height, width = struct.unpack(">HH", content[i + 5:i + 9])
+            return width, height
+        i += 2 + length
+    return None
+
+
+# -- calendars -------------------------------------------------------------------
+def calendar_for(tenant: Tenant, user_id: str, calendar_id: str) -> tuple[Calendar, bool]:
+    """One calendar as ``user_id`` sees it (own or shared with them), with ``canEdit``."""
+    for calendar, can_edit in calendars_of(tenant, user_id):
+        if calendar.id == calendar_id:
+            return calendar, can_edit
+    raise EntraError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+
+
+# -- events ------------------------------------------------------------------------
+# Writable event properties (Graph's event resource) the mock stores as given.
+EVENT_WRITABLE = frozenset({
+    "subject", "body", "start", "end", "location", "locations", "attendees", "isAllDay",
+    "showAs", "importance", "sensitivity", "categories", "isReminderOn",
+    "reminderMinutesBeforeStart", "transactionId", "isOnlineMeeting", "onlineMeetingProvider",
+    "responseRequested", "allowNewTimeProposals", "hideAttendees", "recurrence",
+})
+BODY_TYPES = ("text", "html")
+# Windows time zone names Outlook uses, mapped to the IANA zone with the same rules.
+WINDOWS_ZONES = {
+    "UTC": "UTC", "Coordinated Universal Time": "UTC", "GMT Standard Time": "Europe/London",
+    "Greenwich Standard Time": "Atlantic/Reykjavik", "W. Europe Standard Time": "Europe/Berlin",
+    "Romance Standard Time": "Europe/Paris", "Central Europe Standard Time": "Europe/Budapest",
+    "Central European Standard Time": "Europe/Warsaw", "E. Europe Standard Time": "Europe/Chisinau",
+    "FLE Standard Time": "Europe/Kiev", "GTB Standard Time": "Europe/Bucharest",
+    "Pacific Standard Time": "America/Los_Angeles", "Mountain Standard Time": "America/Denver",
+    "Central Standard Time": "America/Chicago", "Eastern Standard Time": "America/New_York",
+    "India Standard Time": "Asia/Kolkata", "China Standard Time": "Asia/Shanghai",
+    "Tokyo Standard Time": "Asia/Tokyo", "AUS Eastern Standard Time": "Australia/Sydney",
+}
+
+
+def resolve_zone(name: str) -> tzinfo | None:
+    """A time zone by Windows or IANA name, as Outlook accepts both; None when unknown."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    name = WINDOWS_ZONES.get(name.strip(), name.strip())
+    if name in ("UTC", "Etc/UTC"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def zone_not_supported(name: Any) -> EntraError:
+    return EntraError(400, "TimeZoneNotSupportedException",
+                      "A valid TimeZone value must be specified. The following TimeZone value is "
+                      f"not supported: '{name}'.")
+
+
+def validate_event(props: Any) -> dict[str, Any]:
+    """Check a create-event body as Outlook does; return the properties to store."""
+    if not isinstance(props, dict) or not props:
+        raise EntraError(400, "BadRequest", "Empty Payload. JSON content expected.")
+    for key in props:
+        if key not in EVENT_WRITABLE and not key.startswith("@odata."):
+            raise EntraError(400, "RequestBodyRead",
+                             f"The property '{key}' does not exist on type 'microsoft.graph.event'. "
+                             "Make sure to only use property names that are defined by the type.")
+    clean = {k: v for k, v in props.items() if not k.startswith("@odata.")}
+    for key in ("subject", "transactionId"):
+        if clean.get(key) is not None and not isinstance(clean[key], str):
+            raise EntraError(400, "RequestBodyRead",
+                             f"Invalid value for property '{key}' of 'microsoft.graph.event': "
+                             "a string is expected.")
+    body = clean.get("body")
+    if body is not None:
+        kind = body.get("contentType", "text") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or str(kind).lower() not in BODY_TYPES \
+                or not isinstance(body.get("content", ""), str):
+            raise EntraError(400, "RequestBodyRead",
+                             "Invalid value for property 'body': an itemBody with contentType "
+                             "'text' or 'html' and a string content is expected.")
+        clean["body"] = {"contentType": str(kind).lower(), "content": body.get("content", "")}
+    start = _parse_dtz("start", clean.get("start"))
+    end = _parse_dtz("end", clean.get("end"))
+    if end < start:
+        raise EntraError(400, "ErrorPropertyValidationFailure",
+                         "At least one property failed validation: the event's end is before "
+                         "its start.")
+    for key, value in (("start", start), ("end", end)):
+        zone = clean[key]["timeZone"].strip()
+        clean[key] = {"dateTime": _graph_datetime(value.replace(tzinfo=None)), "timeZone": zone}
+    return clean
+
+
+def _parse_dtz(name: str, value: Any) -> datetime:
+    if value is None:
+        raise EntraError(400, "ErrorPropertyValidationFailure",
+                         f"At least one property failed validation: '{name}' is required, a "
+                         "dateTimeTimeZone such as {\"dateTime\": \"2026-01-05T09:00:00\", "
+                         "\"timeZone\": \"UTC\"}.")
+    if not isinstance(value, dict) or not isinstance(value.get("dateTime"), str):
+        raise EntraError(400, "ErrorPropertyValidationFailure",
+                         f"At least one property failed validation: '{name}' must be a "
+                         "dateTimeTimeZone with a 'dateTime' string and a 'timeZone'.")
+    zone = resolve_zone(value.get("timeZone"))
+    if zone is None:
+        raise zone_not_supported(value.get("timeZone"))
+    try:
+        parsed = _parse_local(value["dateTime"])
+    except ValueError:
+        raise EntraError(400, "ErrorPropertyValidationFailure",
+                         f"At least one property failed validation: '{name}.dateTime' "
+                         f"'{value['dateTime']}' is not a date and time.") from None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(zone)
+    return parsed.replace(tzinfo=zone)
+
+
+def _parse_local(text: str) -> datetime:
+    text = text.strip().replace("Z", "+00:00")
+    head, dot, rest = text.partition(".")
+    if dot:  # Outlook writes seven fractional digits; Python reads at most six
+        digits = "".join(c for c in rest if c.isdigit())
+        text = f"{head}.{(digits[:6] or '0').ljust(6, '0')}{rest[len(digits):]}"
+    return datetime.fromisoformat(text)
+
+
+def _graph_datetime(value: datetime) -> str:
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond:06d}0"
+
+
+def in_zone(value: dict[str, str], zone_name: str = "UTC") -> dict[str, str]:
+    """A stored dateTimeTimeZone expressed in ``zone_name`` (Prefer: outlook.timezone)."""
+    target = resolve_zone(zone_name)
+    if target is None:
+        raise zone_not_supported(zone_name)
+    source = resolve_zone(value["timeZone"]) or UTC
+    moment = _parse_local(value["dateTime"]).replace(tzinfo=source).astimezone(target)
+    return {"dateTime": _graph_datetime(moment.replace(tzinfo=None)), "timeZone": zone_name}
+
+
+def create_event(tenant: Tenant, user_id: str, calendar_id: str,
+                 props: Any) -> tuple[Event, bool]:
+    """Create an event in a calendar the user may edit; ``(event, created)``.
+
+    A repeated ``transactionId`` in the same mailbox returns the event it created the first
+    time (``created`` False) instead of a duplicate, as Graph documents for client retries.
+    """
+    with tenant.lock:
+        calendar, can_edit = calendar_for(tenant, user_id, calendar_id)
+        if not can_edit:
+            raise EntraError(403, "ErrorAccessDenied",
+                             "Access is denied. Check credentials and try again.")
+        clean = validate_event(props)
+        transaction = clean.get("transactionId")
+        if transaction:
+            for event in tenant.events.values():
+                owner = tenant.calendars.get(event.calendar_id)
+                if event.props.get("transactionId") == transaction and owner is not None \
+                        and owner.owner_id == calendar.owner_id:
+                    return event, False
+        owner = tenant.users.get(calendar.owner_id)
+        owner_props = owner.props if owner else {}
+        now = tenant.now_iso()
+        clean.update({
+            "createdDateTime": now, "lastModifiedDateTime": now,
+            "changeKey": tenant.ids.token(8),
+            "originalStartTimeZone": clean["start"]["timeZone"],
+            "originalEndTimeZone": clean["end"]["timeZone"],
+            "organizer": {"emailAddress": {
+                "name": owner_props.get("displayName"),
+                "address": owner_props.get("mail") or owner_props.get("userPrincipalName")}},
+        })
+        return add_event(tenant, calendar.id, clean), True
+

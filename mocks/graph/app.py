@@ -24,6 +24,7 @@ def create_app(world) -> Flask:
         module = importlib.import_module(f"mocks.graph.{name}")
         app.register_blueprint(module.bp, url_prefix="/v1.0")
     app.register_blueprint(importlib.import_module("mocks.sim.responses").bp)  # /_sim/ control API
+    importlib.import_module("mocks.graph.faults").install(app)  # faults, journal, /_sim/faults
 
     @app.errorhandler(GraphError)
     def _graph_error(exc: GraphError):

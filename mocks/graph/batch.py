@@ -1,5 +1,210 @@
-"""Graph routes: batch (to be built)."""
+"""Graph JSON batching: ``POST /v1.0/$batch`` with up to 20 requests.
 
-from flask import Blueprint
+Each inner request is dispatched through the whole Graph WSGI app (fault injection,
+journal, authentication and permissions apply to it as to any request), with the
+outer request's ``Authorization`` and ``client-request-id``. Inner requests run in
+order, each after the requests it ``dependsOn``; one whose dependency failed gets 424.
+The outer answer is 200 whenever the batch itself is well formed, also when inner
+requests are throttled (their 429 carries its own ``Retry-After``). Binary inner
+bodies are base64 in both directions, as Graph does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextvars
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from mocks.graph import odata
+from mocks.graph.auth import bearer_claims
+from mocks.graph.errors import GraphError, error_body, request_ids
+from mocks.graph.faults import BATCH_ENVIRON_KEY
 
 bp = Blueprint("graph_batch", __name__)
+
+MAX_REQUESTS = 20
+METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+# Headers of an inner response that the batch response does not repeat.
+_HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+def _bad(message: str) -> GraphError:
+    return GraphError(400, "BadRequest", message)
+
+
+def parse_batch(body: Any) -> list[dict[str, Any]]:
+    """Validate the batch body; return its requests in execution order (dependencies first)."""
+    requests = body.get("requests") if isinstance(body, dict) else None
+    if not isinstance(requests, list) or not requests:
+        raise _bad("Invalid batch payload format: the body must be a JSON object with a "
+                   "non-empty 'requests' array.")
+    if len(requests) > MAX_REQUESTS:
+        raise _bad(f"Invalid batch payload format: {len(requests)} requests were sent; a JSON "
+                   f"batch can hold at most {MAX_REQUESTS} requests.")
+    seen: dict[str, dict[str, Any]] = {}
+    for i, item in enumerate(requests):
+        if not isinstance(item, dict):
+            raise _bad(f"Invalid batch payload format: requests[{i}] is not a JSON object.")
+        for name in ("id", "method", "url"):
+            if not isinstance(item.get(name), str) or not item[name].strip():
+                raise _bad(f"Invalid batch payload format: requests[{i}] has no '{name}' string.")
+        key = item["id"].lower()  # ids are not case-sensitive
+        if key in seen:
+            raise _bad(f"Invalid batch payload format: the request id '{item['id']}' is used by "
+                       "more than one request; ids must be unique in a batch.")
+        seen[key] = item
+        depends = item.get("dependsOn", [])
+        if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
+            raise _bad(f"Invalid batch payload format: dependsOn of request '{item['id']}' must "
+                       "be an array of request ids.")
+    for item in requests:
+        for dep in item.get("dependsOn", []):
+            if dep.lower() not in seen:
+                raise _bad(f"Invalid batch payload format: request '{item['id']}' depends on "
+                           f"'{dep}', which is not a request of this batch.")
+    return _ordered(requests, seen)
+
+
+def _ordered(requests: list[dict[str, Any]], by_id: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Depth-first order in which every request follows its dependencies; cycles are refused."""
+    order: list[dict[str, Any]] = []
+    state: dict[str, str] = {}
+
+    def visit(item: dict[str, Any]) -> None:
+        key = item["id"].lower()
+        if state.get(key) == "done":
+            return
+        if state.get(key) == "visiting":
+            raise _bad(f"Invalid batch payload format: dependsOn forms a cycle through request "
+                       f"'{item['id']}'.")
+        state[key] = "visiting"
+        for dep in item.get("dependsOn", []):
+            visit(by_id[dep.lower()])
+        state[key] = "done"
+        order.append(item)
+
+    for item in requests:
+        visit(item)
+    return order
+
+
+class _Refused(Exception):
+    """An inner request that cannot be dispatched; ``response`` is its batch response."""
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        super().__init__(response["status"])
+        self.response = response
+
+
+def _inner_error(inner_id: str, status: int, code: str, message: str) -> dict[str, Any]:
+    return {"id": inner_id, "status": status, "headers": {"Content-Type": "application/json"},
+            "body": error_body(code, message)}
+
+
+def _refuse(item: dict[str, Any], message: str) -> _Refused:
+    return _Refused(_inner_error(item["id"], 400, "BadRequest", message))
+
+
+def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
+    """The WSGI environ of one inner request; raises :class:`_Refused` with an inner error."""
+    method = item["method"].strip().upper()
+    if method not in METHODS:
+        raise _refuse(item, f"Invalid method '{item['method']}' in request '{item['id']}'.")
+    url = item["url"].strip()
+    if url.lower().startswith(("http://", "https://")):
+        parts = urlsplit(url)
+        url = parts.path + ("?" + parts.query if parts.query else "")
+    url = "/" + url.lstrip("/")
+    if url.lower().startswith("/v1.0/"):
+        url = url[5:]
+    if url.split("?", 1)[0].lower().rstrip("/") == "/$batch":
+        raise _refuse(item, "A batch request cannot contain another $batch request.")
+    headers = item.get("headers") or {}
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise _refuse(item, f"The headers of request '{item['id']}' must be an object of strings.")
+    header_names = {k.lower(): k for k in headers}
+    data: bytes | None = None
+    if item.get("body") is not None:
+        if "content-type" not in header_names:
+            raise _refuse(item, f"Request '{item['id']}' has a body but no Content-Type header; "
+                                "a Content-Type header is required when a body is given.")
+        ctype = headers[header_names["content-type"]].lower()
+        body = item["body"]
+        if "json" in ctype or not isinstance(body, str):
+            data = json.dumps(body).encode()
+        else:
+            try:
+                data = base64.b64decode(body, validate=True)
+            except (binascii.Error, ValueError):
+                raise _refuse(item, f"The body of request '{item['id']}' must be base64 for "
+                                    f"Content-Type '{ctype}'.") from None
+    send = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "host")}
+    if request.headers.get("Authorization"):
+        send["Authorization"] = request.headers["Authorization"]
+    if "client-request-id" not in header_names and request.headers.get("client-request-id"):
+        send["client-request-id"] = request.headers["client-request-id"]
+    path, _, query = ("/v1.0" + url).partition("?")
+    builder = EnvironBuilder(path=path, query_string=query, method=method, headers=send,
+                             data=data, base_url=request.host_url)
+    try:
+        environ = builder.get_environ()
+    finally:
+        builder.close()
+    environ[BATCH_ENVIRON_KEY] = outer_id
+    return environ
+
+
+def _dispatch(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
+    """Run one inner request through the whole Graph app; its batch response."""
+    try:
+        environ = _environ(item, outer_id)
+    except _Refused as refused:
+        return refused.response
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        # A fresh context: the inner request gets its own Flask app and request contexts.
+        app_iter, status, headers = contextvars.Context().run(run_wsgi_app, app, environ, True)
+    except Exception:  # never a stack trace; the other requests still run
+        current_app.logger.exception("inner batch request %s failed", item["id"])
+        return _inner_error(item["id"], 500, "generalException",
+                            "An unexpected error occurred in the Graph mock.")
+    raw = b"".join(app_iter)
+    code = int(status.split(" ", 1)[0])
+    out_headers = {k: v for k, v in headers.items() if k.lower() not in _HOP_HEADERS}
+    response: dict[str, Any] = {"id": item["id"], "status": code, "headers": out_headers}
+    if raw:
+        if "json" in headers.get("Content-Type", "").lower():
+            try:
+                response["body"] = json.loads(raw)
+            except ValueError:
+                response["body"] = base64.b64encode(raw).decode()
+        else:
+            response["body"] = base64.b64encode(raw).decode()
+    return response
+
+
+@bp.post("/$batch")
+def batch():
+    """Run up to 20 Graph requests; answer each in ``responses``, in request order."""
+    bearer_claims()  # the batch itself needs a valid token; permissions are per inner request
+    outer_id, _ = request_ids()
+    body = odata.json_body()
+    order = parse_batch(body)
+    results: dict[str, dict[str, Any]] = {}
+    for item in order:
+        failed = [d for d in item.get("dependsOn", []) if results[d.lower()]["status"] >= 400]
+        if failed:
+            results[item["id"].lower()] = _inner_error(
+                item["id"], 424, "FailedDependency",
+                f"Request '{item['id']}' was not run because the request it depends on, "
+                f"'{failed[0]}', failed.")
+            continue
+        results[item["id"].lower()] = _dispatch(item, outer_id)
+    responses = [results[item["id"].lower()] for item in body["requests"]]
+    return jsonify({"responses": responses})

@@ -29,8 +29,8 @@ def request_ids() -> tuple[str, str | None]:
     """The request id the mock gives this request, and the client's own id if sent."""
     if not has_request_context():
         return str(uuid.uuid4()), None
-    if "request_id" not in g:
-        g.request_id = str(uuid.uuid4())
+    if "request_id" not in g:  # the id the fault/journal middleware gave it, when present
+        g.request_id = request.environ.get("mocks.graph.request_id") or str(uuid.uuid4())
     return g.request_id, request.headers.get("client-request-id")
 
 

@@ -1,5 +1,72 @@
-"""Graph routes: photos (to be built)."""
+"""Graph routes for users' profile photos: metadata, bytes, upload and removal.
 
-from flask import Blueprint
+State and rules live in :mod:`mocks.entra.mailbox`; a photo is a navigation property, so
+changing it records no directory change (delta queries do not see it, as in Graph).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from mocks.entra import mailbox
+from mocks.entra.models import EntraError, User
+from mocks.graph.auth import requires
 
 bp = Blueprint("graph_photos", __name__)
+
+
+def _user(key: str) -> User:
+    user = current_app.config["WORLD"].tenant.user_by_id_or_upn(key)
+    if user is None:
+        raise EntraError(404, "Request_ResourceNotFound",
+                         f"Resource '{key}' does not exist or one of its queried "
+                         "reference-property objects are not present.")
+    return user
+
+
+@bp.get("/users/<key>/photo")
+@requires("photos.read")
+def get_photo_metadata(key: str):
+    """The profilePhoto entity: size as its id, media type and media etag."""
+    user = _user(key)
+    photo = mailbox.photo_of(current_app.config["WORLD"].tenant, user.id)
+    base = request.host_url.rstrip("/") + "/v1.0"
+    return jsonify({
+        "@odata.context": f"{base}/$metadata#users('{user.id}')/photo/$entity",
+        "@odata.id": f"{base}/users('{user.id}')/photo",
+        "@odata.mediaContentType": photo.content_type,
+        "@odata.mediaEtag": photo.etag,
+        "id": f"{photo.width}x{photo.height}",
+        "width": photo.width,
+        "height": photo.height,
+    })
+
+
+@bp.get("/users/<key>/photo/$value")
+@requires("photos.read")
+def get_photo_value(key: str):
+    """The photo's bytes with their content type."""
+    user = _user(key)
+    photo = mailbox.photo_of(current_app.config["WORLD"].tenant, user.id)
+    response = Response(photo.content, status=200, content_type=photo.content_type)
+    response.headers["ETag"] = photo.etag
+    return response
+
+
+@bp.route("/users/<key>/photo/$value", methods=["PUT", "PATCH"])
+@requires("photos.write")
+def put_photo_value(key: str):
+    """Replace the photo with the request body (image/jpeg or image/png, at most 4 MB)."""
+    user = _user(key)
+    mailbox.upload_photo(current_app.config["WORLD"].tenant, user.id, request.get_data(),
+                         request.headers.get("Content-Type", ""))
+    return Response(status=200)
+
+
+@bp.delete("/users/<key>/photo")
+@requires("photos.write")
+def delete_photo(key: str):
+    """Remove the user's photo."""
+    user = _user(key)
+    mailbox.remove_photo(current_app.config["WORLD"].tenant, user.id)
+    return Response(status=204)

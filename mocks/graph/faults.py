@@ -1,0 +1,510 @@
+"""Fault injection on the Graph mock, in the manner of Microsoft's Dev Proxy, and a request journal.
+
+:class:`FaultPlan` says how often a Graph request is answered with 429 (with an integer
+``Retry-After``), with 503, or with a dropped connection, how much latency to add, and
+per-path-prefix rules; a seed makes the draws reproducible (one draw per request, in
+request order). :class:`Journal` keeps the last 100,000 Graph requests and flags a
+client that retries a throttled request before its ``Retry-After`` has passed. Both
+live on the world (``world.faults``, ``world.journal``) and are applied by
+:class:`GraphTraffic`, WSGI middleware around the Graph app (:func:`install`), so they
+apply to every request, including each inner request of a JSON batch.
+
+Decisions:
+
+* A faulted request never reaches the app, so it changes no state.
+* A dropped connection raises :class:`DroppedConnection`, which is both an
+  ``httpx.RemoteProtocolError`` (in-process, ``httpx.WSGITransport`` lets it reach the
+  client, which sees a transport error) and a ``ConnectionError`` (served by werkzeug,
+  the server treats it as a dropped connection and closes the socket without a
+  response, which httpx also reports as ``RemoteProtocolError``). Inner requests of a
+  batch are never dropped (Graph runs them server-side); they can be throttled.
+* Latency is real time (``time.sleep``), off by default; the sleeper can be swapped.
+* A retry honours ``Retry-After`` when that many seconds passed on the wall clock *or*
+  on the world's simulation clock: in-process clients wait with ``world.clock.sleep``
+  (simulated time), served clients wait in real time; either way counts as waiting.
+  The client is the token's ``appid``; a retry is the same method and URL.
+* ``/_sim/`` control requests are neither faulted nor journaled.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import random
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+import jwt
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from mocks.clock import isoformat_z
+
+DEFAULT_RETRY_AFTER = 2
+JOURNAL_SIZE = 100_000
+BATCH_ENVIRON_KEY = "mocks.graph.batch"  # set on the environ of a batch's inner requests
+REQUEST_ID_ENVIRON_KEY = "mocks.graph.request_id"  # read by mocks.graph.errors.request_ids
+# Query parameters whose values the journal never shows.
+SECRET_PARAMS = frozenset({"client_secret", "client_assertion", "password", "access_token",
+                           "refresh_token", "code", "sig", "api_key", "apikey", "key"})
+THROTTLE_MESSAGE = "Too many requests. Please retry after the number of seconds in Retry-After."
+UNAVAILABLE_MESSAGE = ("The service is temporarily unavailable. Please retry after the number of "
+                       "seconds in Retry-After.")
+
+
+class FaultPlanError(ValueError):
+    """A fault plan document that cannot be used; the message names what is wrong."""
+
+
+class DroppedConnection(httpx.RemoteProtocolError, ConnectionError):
+    """The injected "connection dropped" fault (see the module docstring)."""
+
+    def __init__(self, message: str = "Server disconnected without sending a response.") -> None:
+        httpx.RemoteProtocolError.__init__(self, message)
+
+
+# ---------------------------------------------------------------------------
+# The plan
+# ---------------------------------------------------------------------------
+@dataclass
+class FaultRates:
+    """What happens to a request: fault rates (0..1, summing to at most 1), latency, Retry-After."""
+
+    throttle_rate: float = 0.0
+    unavailable_rate: float = 0.0
+    drop_rate: float = 0.0
+    latency_ms: int = 0
+    retry_after: int = DEFAULT_RETRY_AFTER
+
+
+@dataclass
+class FaultRule(FaultRates):
+    """Rates for requests whose path (``/v1.0`` optional) starts with ``path_prefix``."""
+
+    path_prefix: str = "/"
+    methods: tuple[str, ...] = ()  # empty: every method
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.methods and method.upper() not in self.methods:
+            return False
+        prefix = _strip_version(self.path_prefix).lower()
+        return _strip_version(path).lower().startswith(prefix)
+
+
+@dataclass
+class Fault:
+    """The decision for one request: ``kind`` is "throttle", "unavailable", "drop" or None."""
+
+    kind: str | None
+    latency_ms: int = 0
+    retry_after: int = DEFAULT_RETRY_AFTER
+
+
+@dataclass
+class FaultPlan(FaultRates):
+    """How the Graph mock misbehaves; the default plan injects nothing."""
+
+    seed: int = 0
+    rules: list[FaultRule] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _check_rates(self, "")
+        for i, rule in enumerate(self.rules):
+            _check_rates(rule, f"rules[{i}].")
+        self._rng = random.Random(f"faults:{self.seed}")
+        self._lock = threading.Lock()
+        self.sleeper: Callable[[float], None] = time.sleep
+
+    @property
+    def active(self) -> bool:
+        return any(_any_fault(r) for r in [self, *self.rules])
+
+    def decide(self, method: str, path: str, in_batch: bool = False) -> Fault | None:
+        """Draw the fault for one request (None: serve it normally, without latency)."""
+        rates: FaultRates = next((r for r in self.rules if r.matches(method, path)), self)
+        if not _any_fault(rates):
+            return None
+        with self._lock:
+            draw = self._rng.random()
+        kind = None
+        edge = 0.0
+        for name, rate in (("drop", rates.drop_rate), ("throttle", rates.throttle_rate),
+                           ("unavailable", rates.unavailable_rate)):
+            edge += rate
+            if draw < edge:
+                kind = name
+                break
+        if kind == "drop" and in_batch:
+            kind = None  # inner batch requests run server-side: no connection to drop
+        return Fault(kind, rates.latency_ms, rates.retry_after)
+
+    def to_json(self) -> dict[str, Any]:
+        doc = _rates_json(self)
+        doc["seed"] = self.seed
+        doc["rules"] = [{"pathPrefix": r.path_prefix, "methods": list(r.methods), **_rates_json(r)}
+                        for r in self.rules]
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: Any) -> FaultPlan:
+        """Build a plan from its JSON form (camelCase keys); omitted keys take their defaults."""
+        if not isinstance(doc, dict):
+            raise FaultPlanError("the fault plan must be a JSON object")
+        _only(doc, {*_RATE_KEYS, "seed", "rules"}, "")
+        rates = _rates_from(doc, "")
+        seed = doc.get("seed", 0)
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise FaultPlanError("seed: expected an integer")
+        raw_rules = doc.get("rules", [])
+        if not isinstance(raw_rules, list):
+            raise FaultPlanError("rules: expected a list of rule objects")
+        rules = []
+        for i, raw in enumerate(raw_rules):
+            where = f"rules[{i}]."
+            if not isinstance(raw, dict):
+                raise FaultPlanError(f"rules[{i}]: expected an object")
+            _only(raw, {*_RATE_KEYS, "pathPrefix", "methods"}, where)
+            prefix = raw.get("pathPrefix")
+            if not isinstance(prefix, str) or not prefix.startswith("/"):
+                raise FaultPlanError(f"{where}pathPrefix: expected a path starting with '/', "
+                                     "such as '/users' or '/v1.0/groups'")
+            methods = raw.get("methods", [])
+            if not isinstance(methods, list) or not all(isinstance(m, str) and m for m in methods):
+                raise FaultPlanError(f"{where}methods: expected a list of HTTP methods")
+            rules.append(FaultRule(**asdict(_rates_from(raw, where)), path_prefix=prefix,
+                                   methods=tuple(m.upper() for m in methods)))
+        return cls(**asdict(rates), seed=seed, rules=rules)
+
+
+_RATE_KEYS = {"throttleRate": "throttle_rate", "unavailableRate": "unavailable_rate",
+              "dropRate": "drop_rate", "latencyMs": "latency_ms", "retryAfter": "retry_after"}
+
+
+def _rates_json(rates: FaultRates) -> dict[str, Any]:
+    return {key: getattr(rates, attr) for key, attr in _RATE_KEYS.items()}
+
+
+def _rates_from(doc: dict[str, Any], where: str) -> FaultRates:
+    rates = FaultRates()
+    for key, attr in _RATE_KEYS.items():
+        if key in doc:
+            setattr(rates, attr, doc[key])
+    _check_rates(rates, where)
+    return rates
+
+
+def _check_rates(rates: FaultRates, where: str) -> None:
+    for key, attr in _RATE_KEYS.items():
+        value = getattr(rates, attr)
+        if attr.endswith("_rate"):
+            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+                raise FaultPlanError(f"{where}{key}: expected a number from 0 to 1, got {value!r}")
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            unit = "seconds" if attr == "retry_after" else "milliseconds"
+            raise FaultPlanError(f"{where}{key}: expected a whole number of {unit}, 0 or more, "
+                                 f"got {value!r}")
+    total = rates.throttle_rate + rates.unavailable_rate + rates.drop_rate
+    if total > 1 + 1e-9:
+        raise FaultPlanError(f"{where}throttleRate + unavailableRate + dropRate is {total:g}; "
+                             "the rates share one draw per request and must sum to at most 1")
+
+
+def _only(doc: dict[str, Any], allowed: Iterable[str], where: str) -> None:
+    allowed = set(allowed)
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        raise FaultPlanError(f"{where}{unknown[0]}: unknown setting (expected one of "
+                             f"{', '.join(sorted(allowed))})")
+
+
+def _any_fault(rates: FaultRates) -> bool:
+    return bool(rates.throttle_rate or rates.unavailable_rate or rates.drop_rate
+                or rates.latency_ms)
+
+
+def _strip_version(path: str) -> str:
+    return path[5:] or "/" if path.lower().startswith("/v1.0") else path
+
+
+# ---------------------------------------------------------------------------
+# The journal
+# ---------------------------------------------------------------------------
+@dataclass
+class JournalEntry:
+    """One Graph request as the journal shows it (no secrets: no headers, query secrets masked)."""
+
+    seq: int
+    wallTime: str
+    simTime: str
+    method: str
+    url: str
+    status: int | None  # None: the connection was dropped
+    clientRequestId: str | None
+    requestId: str
+    client: str  # the token's appid, or "anonymous"
+    fault: str | None = None
+    latencyMs: int = 0
+    retryAfter: int | None = None  # the Retry-After this response carried
+    retryViolation: bool = False
+    violatedRetryAfter: int | None = None  # the Retry-After the client did not wait for
+    batch: str | None = None  # the request id of the enclosing $batch, for inner requests
+
+
+@dataclass
+class _Window:
+    wall_until: float
+    sim_until: datetime
+    retry_after: int
+
+
+class Journal:
+    """The last ``maxlen`` Graph requests, with early-retry detection."""
+
+    def __init__(self, maxlen: int = JOURNAL_SIZE) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._windows: dict[tuple[str, str, str], _Window] = {}
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def check_retry(self, client: str, method: str, url: str, wall: float,
+                    sim: datetime) -> int | None:
+        """The Retry-After this request fails to honour, or None (see the module docstring)."""
+        with self._lock:
+            window = self._windows.get((client, method, url))
+            if window is None:
+                return None
+            if wall < window.wall_until and sim < window.sim_until:
+                return window.retry_after
+            return None
+
+    def record(self, entry: JournalEntry, wall: float, sim: datetime) -> JournalEntry:
+        """Append ``entry`` (its seq is assigned here) and open or close its retry window."""
+        with self._lock:
+            self._seq += 1
+            entry.seq = self._seq
+            self._entries.append(entry)
+            key = (entry.client, entry.method, entry.url)
+            if entry.retryAfter is not None and entry.status in (429, 503):
+                self._windows[key] = _Window(wall + entry.retryAfter,
+                                             sim + timedelta(seconds=entry.retryAfter),
+                                             entry.retryAfter)
+            elif entry.status is not None:
+                self._windows.pop(key, None)
+            return entry
+
+    def entries(self, since: int = 0, violations_only: bool = False) -> list[JournalEntry]:
+        with self._lock:
+            return [e for e in self._entries
+                    if e.seq > since and (e.retryViolation or not violations_only)]
+
+    def violations(self) -> list[JournalEntry]:
+        return self.entries(violations_only=True)
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def clear(self) -> None:
+        """Forget the entries (sequence numbers keep counting; pending retry windows stay)."""
+        with self._lock:
+            self._entries.clear()
+
+
+# ---------------------------------------------------------------------------
+# WSGI middleware
+# ---------------------------------------------------------------------------
+class GraphTraffic:
+    """Applies ``world.faults`` and writes ``world.journal`` for every Graph request."""
+
+    def __init__(self, flask_app: Flask, wsgi_app: Callable) -> None:
+        self.flask_app = flask_app
+        self.wsgi_app = wsgi_app
+        self._clients: dict[str, str] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        world = self.flask_app.config["WORLD"]
+        plan: FaultPlan | None = getattr(world, "faults", None)
+        journal: Journal | None = getattr(world, "journal", None)
+        if path.startswith("/_sim") or plan is None or journal is None:
+            return self.wsgi_app(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        url = path + _query(environ.get("QUERY_STRING", ""))
+        client = self._client(environ.get("HTTP_AUTHORIZATION", ""))
+        request_id = str(uuid.uuid4())
+        environ[REQUEST_ID_ENVIRON_KEY] = request_id
+        client_request_id = environ.get("HTTP_CLIENT_REQUEST_ID") or None
+        wall, sim = time.time(), world.clock.now()
+        violated = journal.check_retry(client, method, url, wall, sim)
+        batch = environ.get(BATCH_ENVIRON_KEY)
+        fault = plan.decide(method, path, in_batch=batch is not None)
+        entry = JournalEntry(0, isoformat_z(datetime.fromtimestamp(wall, UTC)), isoformat_z(sim),
+                             method, url, None, client_request_id, request_id, client,
+                             retryViolation=violated is not None, violatedRetryAfter=violated,
+                             batch=batch)
+        if fault is not None:
+            entry.fault, entry.latencyMs = fault.kind, fault.latency_ms
+            if fault.latency_ms:
+                plan.sleeper(fault.latency_ms / 1000)
+            if fault.kind == "drop":
+                journal.record(entry, wall, sim)
+                raise DroppedConnection()
+            if fault.kind in ("throttle", "unavailable"):
+                status, body = ((429, _error("TooManyRequests", THROTTLE_MESSAGE))
+                                if fault.kind == "throttle"
+                                else (503, _error("serviceNotAvailable", UNAVAILABLE_MESSAGE)))
+                body["error"]["innerError"] = {
+                    "date": entry.wallTime, "request-id": request_id,
+                    "client-request-id": client_request_id or request_id}
+                entry.status, entry.retryAfter = status, fault.retry_after
+                journal.record(entry, wall, sim)
+                payload = json.dumps(body).encode()
+                reason = "Too Many Requests" if status == 429 else "Service Unavailable"
+                start_response(f"{status} {reason}", [
+                    ("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+                    ("Retry-After", str(fault.retry_after)), ("request-id", request_id),
+                    ("client-request-id", client_request_id or request_id)])
+                return [payload]
+
+        def recording_start_response(status: str, headers: list[tuple[str, str]],
+                                     exc_info: Any = None) -> Callable:
+            entry.status = int(status.split(" ", 1)[0])
+            retry = next((v for k, v in headers if k.lower() == "retry-after"), None)
+            if retry is not None and retry.strip().isdigit():
+                entry.retryAfter = int(retry.strip())
+            journal.record(entry, wall, sim)
+            names = {k.lower() for k, _ in headers}
+            headers = list(headers)
+            if "request-id" not in names:  # Graph answers every request with both ids
+                headers.append(("request-id", request_id))
+            if "client-request-id" not in names:
+                headers.append(("client-request-id", client_request_id or request_id))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, recording_start_response)
+
+    def _client(self, authorization: str) -> str:
+        """The calling app's id from its bearer token (unverified: only for the journal)."""
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return "anonymous"
+        known = self._clients.get(token)
+        if known is None:
+            try:
+                claims = jwt.decode(token, options={"verify_signature": False})
+                known = str(claims.get("appid") or claims.get("azp") or "anonymous")
+            except jwt.PyJWTError:
+                known = "anonymous"
+            if len(self._clients) > 1000:
+                self._clients.clear()
+            self._clients[token] = known
+        return known
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _query(raw: str) -> str:
+    """The query string for the journal, with secret parameter values masked."""
+    if not raw:
+        return ""
+    pairs = parse_qsl(raw, keep_blank_values=True)
+    if not any(name.lower() in SECRET_PARAMS for name, _ in pairs):
+        return "?" + raw
+    masked = [(n, "***" if n.lower() in SECRET_PARAMS else v) for n, v in pairs]
+    return "?" + urlencode(masked, safe="$,'():/@*")
+
+
+# ---------------------------------------------------------------------------
+# Control routes: /_sim/faults and /_sim/journal
+# ---------------------------------------------------------------------------
+sim_bp = Blueprint("graph_faults_sim", __name__, url_prefix="/_sim")
+
+
+def _world():
+    return current_app.config["WORLD"]
+
+
+def _sim_error(status: int, code: str, message: str) -> Response:
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+@sim_bp.before_request
+def _require_sim_token() -> Response | None:
+    """The world's simulation token, when set, as ``Authorization: Bearer`` or ``X-Sim-Token``."""
+    expected = getattr(_world(), "sim_token", None)
+    if not expected:
+        return None
+    sent = request.headers.get("X-Sim-Token", "")
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if not sent and scheme.lower() == "bearer":
+        sent = value.strip()
+    if sent and hmac.compare_digest(sent.encode(), expected.encode()):
+        return None
+    return _sim_error(401, "unauthorized", "The simulation control API needs the simulation "
+                      "token: send 'Authorization: Bearer <token>' or 'X-Sim-Token: <token>'.")
+
+
+@sim_bp.get("/faults")
+def get_faults() -> Response:
+    """The current fault plan."""
+    return jsonify(_world().faults.to_json())
+
+
+@sim_bp.put("/faults")
+def put_faults() -> Response:
+    """Replace the fault plan (omitted settings take their defaults; ``{}`` turns faults off)."""
+    raw = request.get_data(as_text=True)
+    try:
+        doc = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        return _sim_error(400, "invalidRequest", f"the body is not valid JSON: {exc}")
+    try:
+        plan = FaultPlan.from_json(doc)
+    except FaultPlanError as exc:
+        return _sim_error(400, "invalidFaultPlan", str(exc))
+    world = _world()
+    plan.sleeper = world.faults.sleeper
+    world.faults = plan
+    return jsonify(plan.to_json())
+
+
+@sim_bp.get("/journal")
+def get_journal() -> Response:
+    """Journal entries after ``?since=<seq>``; ``?violations=true`` keeps early retries only."""
+    since_raw = request.args.get("since", "0").strip()
+    if not since_raw.isdigit():
+        return _sim_error(400, "invalidRequest", f"since: expected a journal sequence number "
+                          f"(a whole number, 0 or more), got {since_raw!r}")
+    flag = request.args.get("violations", "false").strip().lower()
+    if flag not in ("true", "false"):
+        return _sim_error(400, "invalidRequest", f"violations: expected true or false, got {flag!r}")
+    journal: Journal = _world().journal
+    entries = journal.entries(int(since_raw), violations_only=flag == "true")
+    return jsonify({"lastSeq": journal.last_seq,
+                    "violationCount": sum(1 for e in entries if e.retryViolation),
+                    "entries": [asdict(e) for e in entries]})
+
+
+@sim_bp.delete("/journal")
+def clear_journal() -> Response:
+    """Forget the journal's entries."""
+    _world().journal.clear()
+    return Response(status=204)
+
+
+def install(app: Flask) -> None:
+    """Wrap the Graph app with :class:`GraphTraffic` and register ``/_sim/faults``, ``/_sim/journal``."""
+    app.register_blueprint(sim_bp)
+    app.wsgi_app = GraphTraffic(app, app.wsgi_app)  # type: ignore[method-assign]
