@@ -22,8 +22,6 @@ from mocks.sim import SimError, parse_duration, parse_instant
 
 bp = Blueprint("sim", __name__, url_prefix="/_sim")
 
-# Route -> allowed methods, for the 404 / 405 answers of the catch-all below.
-ROUTES = {"reset": ("POST",), "load": ("POST",), "state": ("GET",), "clock": ("GET", "POST")}
 # Key names (or parts of them) whose string values are secrets, anywhere in a world document.
 _SECRET_KEY_PARTS = ("secret", "apikey", "api_key", "password", "token")
 
@@ -134,13 +132,25 @@ def move_clock() -> Response:
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 def not_found(rest: str) -> Response:
     name = rest.strip("/")
-    if name in ROUTES:
+    routes = _control_routes()
+    if name in routes:
+        allowed = sorted(routes[name])
         response = _error(405, "methodNotAllowed",
-                          f"/_sim/{name} accepts {' and '.join(ROUTES[name])}, not {request.method}")
-        response.headers["Allow"] = ", ".join(ROUTES[name])
+                          f"/_sim/{name} accepts {' and '.join(allowed)}, not {request.method}")
+        response.headers["Allow"] = ", ".join(allowed)
         return response
     return _error(404, "notFound", f"/_sim/{name} is not a simulation control route; the routes "
-                  f"are {', '.join('/_sim/' + r for r in ROUTES)}")
+                  f"are {', '.join('/_sim/' + r for r in sorted(routes))}")
+
+
+def _control_routes() -> dict[str, set[str]]:
+    """Every fixed ``/_sim/`` route of this app (ours and any an app adds), with its methods."""
+    routes: dict[str, set[str]] = {}
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule.startswith("/_sim/") and not rule.arguments and rule.rule != "/_sim/":
+            methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+            routes.setdefault(rule.rule[len("/_sim/"):].strip("/"), set()).update(methods)
+    return routes
 
 
 @bp.errorhandler(SimError)

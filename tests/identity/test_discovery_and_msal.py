@@ -108,3 +108,26 @@ def test_in_process_client_reaches_each_app_by_host(client):
     assert "request-id" in graph.json()["error"]["innerError"]
     identity = client.get("https://login.microsoftonline.com/no-such-tenant/v2.0/.well-known/openid-configuration")
     assert identity.json()["error_codes"] == [90002]
+    emply = client.get("https://emply.local/openapi.json")
+    assert emply.status_code == 200
+    assert "openapi" in emply.json()
+
+
+def test_graph_accepts_the_token_msal_got_in_process(world, app, mocks, client):
+    world.tenant.add_user({"userPrincipalName": "megan.jordan@contoso.com", "displayName": "Megan Jordan"})
+    token = mocks.msal_app(app.client_id, app.secret).acquire_token_for_client(GRAPH_SCOPES)["access_token"]
+
+    response = client.get("https://graph.microsoft.com/v1.0/users",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    assert [u["userPrincipalName"] for u in response.json()["value"]] == ["megan.jordan@contoso.com"]
+
+
+def test_graph_refuses_a_token_issued_before_a_reset_of_the_tenant(world, app, mocks, client):
+    token = mocks.msal_app(app.client_id, app.secret).acquire_token_for_client(GRAPH_SCOPES)["access_token"]
+    world.reset(seed=99)  # a new tenant: the old tenant's tokens are for another tenant now
+
+    response = client.get("https://graph.microsoft.com/v1.0/users",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "InvalidAuthenticationToken"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import jwt
 import pytest
+import yaml
 
 LOGIN = "https://login.microsoftonline.com"
 GRAPH = "https://graph.microsoft.com"
+EMPLY = "https://emply.local"
 
 
-@pytest.fixture(params=[LOGIN, GRAPH], ids=["identity", "graph"])
+@pytest.fixture(params=[LOGIN, GRAPH, EMPLY], ids=["identity", "graph", "emply"])
 def sim(request, client):
     """POST/GET helpers for /_sim/ on one app."""
     base = request.param
@@ -159,3 +161,100 @@ def test_the_sim_token_does_not_guard_the_mocked_apis(client, world, app):
                                  "client_secret": app.secret,
                                  "scope": "https://graph.microsoft.com/.default"})
     assert response.status_code == 200
+
+
+DOCUMENT = {
+    "seed": 42,
+    "clock": "2026-04-01T07:00:00Z",
+    "entra": {
+        "tenant": {"id": "6f1c2a9e-1b7d-4c3e-9a55-2f7d3b0c8e11", "displayName": "Fabrikam"},
+        "domains": [{"name": "fabrikam.com", "default": True}, {"name": "fabrikam.dk"}],
+        "apps": [{"displayName": "Emply People", "clientId": "0b8e6a8e-3f7e-4a59-9d9a-6f0a4b1c2d3e",
+                  "secret": "Fab~Secret.0042", "permissions": ["User.Read.All", "GroupMember.Read.All"]}],
+        "users": [{"userPrincipalName": "ray.ross@fabrikam.com", "displayName": "Ray Ross",
+                   "mail": "ray.ross@fabrikam.com"}],
+        "groups": [{"displayName": "Employee", "members": ["ray.ross@fabrikam.com"]}],
+    },
+}
+TENANT_ID = DOCUMENT["entra"]["tenant"]["id"]
+CLIENT_ID = DOCUMENT["entra"]["apps"][0]["clientId"]
+
+
+def fabrikam_token(client, secret="Fab~Secret.0042"):
+    return client.post(f"{LOGIN}/fabrikam.dk/oauth2/v2.0/token",
+                       data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
+                             "client_secret": secret, "scope": "https://graph.microsoft.com/.default"})
+
+
+def test_load_replaces_the_world_with_the_document(sim, client, world):
+    response = sim.post("load", json=DOCUMENT)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"seed": 42, "clock": "2026-04-01T07:00:00Z", "tenantId": TENANT_ID,
+                               "users": 1, "groups": 1, "apps": 1}
+    assert sim.get("clock").json()["now"] == "2026-04-01T07:00:00Z"
+    # The identity platform now serves the loaded tenant and its app.
+    token = fabrikam_token(client)
+    assert token.status_code == 200
+    claims = jwt.decode(token.json()["access_token"], options={"verify_signature": False})
+    assert (claims["tid"], claims["appid"]) == (TENANT_ID, CLIENT_ID)
+    assert claims["roles"] == ["GroupMember.Read.All", "User.Read.All"]
+
+
+def test_load_takes_yaml_as_scenario_files_hold_it(sim, client):
+    body = yaml.safe_dump(DOCUMENT)
+    response = sim.post("load", content=body, headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 200, response.text
+    assert fabrikam_token(client).status_code == 200
+
+
+def test_a_bad_document_is_refused_by_path_and_nothing_is_lost(sim, client, world, app):
+    broken = {**DOCUMENT, "entra": {**DOCUMENT["entra"], "users": [
+        {"userPrincipalName": "megan@elsewhere.com", "displayName": "Megan"}]}}
+    response = sim.post("load", json=broken)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalidWorldDocument"
+    assert error["message"].startswith("entra.users[0].userPrincipalName:")
+    assert app.client_id in world.tenant.apps  # the world as it was
+    assert sim.get("clock").json()["now"] == "2026-01-05T08:00:00Z"
+    assert fabrikam_token(client).json()["error_codes"] == [90002]
+
+
+def test_load_errors_never_echo_a_secret(sim):
+    # A secret pasted into the wrong field, too: the error names the field, not the value.
+    swapped = {"entra": {"apps": [{"displayName": "Emply People", "clientId": "Fab~Secret.0042",
+                                   "secret": "Fab~Secret.0042"}]}}
+    response = sim.post("load", json=swapped)
+    assert response.status_code == 400
+    assert "entra.apps[0].clientId" in response.json()["error"]["message"]
+    assert "Fab~Secret.0042" not in response.text
+
+
+def test_load_refuses_what_is_not_a_document(sim):
+    assert sim.post("load").json()["error"]["message"].startswith("the request body is empty")
+    unknown = sim.post("load", json={"entra": {}, "sharepoint": {}})
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["message"].startswith("sharepoint: unknown top-level key")
+    bad_yaml = sim.post("load", content="entra: [", headers={"Content-Type": "application/yaml"})
+    assert bad_yaml.status_code == 400
+    assert "not valid YAML" in bad_yaml.json()["error"]["message"]
+
+
+def test_state_dumps_the_world_without_secrets_and_loads_back(sim, client):
+    sim.post("load", json=DOCUMENT)
+    state = sim.get("state")
+
+    assert state.status_code == 200
+    doc = state.json()
+    assert doc["seed"] == 42 and doc["clock"] == "2026-04-01T07:00:00Z"
+    assert doc["entra"]["tenant"]["id"] == TENANT_ID
+    assert [u["userPrincipalName"] for u in doc["entra"]["users"]] == ["ray.ross@fabrikam.com"]
+    assert "Fab~Secret.0042" not in state.text
+
+    assert sim.post("reset").status_code == 200
+    assert sim.post("load", json=doc).status_code == 200
+    assert sim.get("state").json()["entra"]["users"] == doc["entra"]["users"]
+    # The dump held no secret, so the old one no longer works.
+    assert fabrikam_token(client).json()["error_codes"] == [7000215]

@@ -1,0 +1,113 @@
+"""The world served over real HTTPS on 127.0.0.1, trusted through a throw-away local CA."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+import httpx
+import jwt
+import msal
+import pytest
+
+from mocks.serving import ServedWorld, is_loopback
+from mocks.world import World
+
+GRAPH_SCOPES = ["https://graph.microsoft.com/.default"]
+
+
+@pytest.fixture
+def world() -> World:
+    world = World(seed=5)
+    world.tenant.add_domain("contoso.com", default=True)
+    world.tenant.add_user({"userPrincipalName": "ray.ross@contoso.com", "displayName": "Ray Ross"})
+    return world
+
+
+@pytest.fixture(autouse=True)
+def _no_environment_overrides(monkeypatch):
+    # requests (inside MSAL) lets these override verify=, and proxies would take 127.0.0.1 away.
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy",
+                 "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+def test_msal_and_a_graph_client_work_over_tls(world):
+    app = world.tenant.add_app("Emply People", {"User.Read.All"})
+    with ServedWorld(world) as served:
+        assert served.identity_url.startswith("https://127.0.0.1:")
+        assert served.graph_url.startswith("https://127.0.0.1:") and served.graph_url.endswith("/v1.0")
+        assert served.authority == f"{served.identity_url}/{world.tenant.id}"
+        assert len(set(served.ports().values())) == len(served.ports())  # one port per app
+
+        confidential = msal.ConfidentialClientApplication(
+            app.client_id, client_credential=app.secret, authority=served.authority,
+            instance_discovery=False, verify=served.ca_file)
+        result = confidential.acquire_token_for_client(GRAPH_SCOPES)
+        assert "access_token" in result, result
+        token = result["access_token"]
+
+        with httpx.Client(verify=served.ssl_context(), trust_env=False) as client:
+            # The keys published over TLS verify the token MSAL got.
+            keys = client.get(f"{served.authority}/discovery/v2.0/keys").json()["keys"]
+            claims = jwt.decode(token, jwt.PyJWK(keys[0]).key, algorithms=["RS256"],
+                                audience="https://graph.microsoft.com")
+            assert claims["tid"] == world.tenant.id
+            assert claims["roles"] == ["User.Read.All"]
+
+            # Graph answers over TLS: without a token with its own 401 body, with it the users.
+            anonymous = client.get(f"{served.graph_url}/users")
+            assert anonymous.status_code == 401
+            assert anonymous.json()["error"]["code"] == "InvalidAuthenticationToken"
+            users = client.get(f"{served.graph_url}/users",
+                               headers={"Authorization": f"Bearer {token}"})
+            assert users.status_code == 200, users.text
+            assert [u["userPrincipalName"] for u in users.json()["value"]] == ["ray.ross@contoso.com"]
+
+            # Emply People is served on its own port.
+            assert served.emply_url.startswith("https://127.0.0.1:")
+            assert "openapi" in client.get(f"{served.emply_url}/openapi.json").json()
+
+            # The control API is served too, and moves the same world's clock.
+            moved = client.post(f"{served.graph_url.removesuffix('/v1.0')}/_sim/clock",
+                                json={"advance": "PT30M"})
+            assert moved.json()["now"] == "2026-01-05T08:30:00Z"
+
+
+def test_an_untrusting_client_is_refused(world):
+    with ServedWorld(world) as served, httpx.Client(trust_env=False) as client:
+        with pytest.raises(httpx.ConnectError) as refused:
+            client.get(f"{served.identity_url}/_sim/clock")
+        assert isinstance(refused.value.__context__, ssl.SSLCertVerificationError) or \
+            "CERTIFICATE_VERIFY_FAILED" in str(refused.value)
+
+
+def test_stop_frees_every_port(world):
+    served = ServedWorld(world).start()
+    ports = list(served.ports().values())
+    served.stop()
+
+    assert served.identity_url is None and not served.running
+    for port in ports:
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
+
+
+def test_beyond_loopback_the_control_api_needs_the_token(world):
+    # 0.0.0.0 is not loopback: the world gets a random token, used for the control API only.
+    with ServedWorld(world, host="0.0.0.0") as served, \
+            httpx.Client(verify=served.ssl_context(), trust_env=False) as client:
+        assert served.sim_token and world.sim_token == served.sim_token
+        assert client.get(f"{served.identity_url}/_sim/clock").status_code == 401
+        allowed = client.get(f"{served.identity_url}/_sim/clock",
+                             headers={"Authorization": f"Bearer {served.sim_token}"})
+        assert allowed.status_code == 200
+    assert world.sim_token is None  # stopped: the token it made is gone
+
+
+def test_loopback_addresses():
+    assert is_loopback("127.0.0.1") and is_loopback("127.9.9.9") and is_loopback("::1")
+    assert is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+    assert not is_loopback("sim.example.com")
