@@ -45,7 +45,7 @@ import hashlib
 from typing import Any
 
 from mocks.emply import views
-from mocks.emply.errors import EmplyError
+from mocks.emply.errors import EmplyError, day
 from mocks.emply.errors import timestamp as parse_time
 from mocks.emply.integration import RemovedGroup
 from mocks.emply.models import (
@@ -246,9 +246,11 @@ class _Loader:
 
     def employee(self, item: dict[str, Any], index: int) -> None:
         body = _pick(item, {"number", "firstName", "middleName", "lastName", "email", "jobTitle",
-                            "phones", "resignationDate"})
+                            "phones"})
         body["departmentId"] = self.department_ref(item)
         emp = self.emply.add_employee(body, SYSTEM, id=item.get("id"))
+        # Set directly: archiving (and its journal entry) waits until the whole document is in.
+        emp.resignation_date = day(item.get("resignationDate"), "resignationDate")
         if item.get("createdAt"):
             emp.created_at = parse_time(item["createdAt"], "createdAt")
         if item.get("status") == "Archived" or item.get("archivedAt"):
