@@ -248,6 +248,8 @@ def _load_photo(tenant: Tenant, user_id: str, spec: dict[str, Any], path: str) -
 
 
 def _load_calendars(tenant: Tenant, user_id: str, entries: list[Any], path: str) -> None:
+    """The user's calendars; the default one is listed only once it exists (a dump lists it),
+    else :func:`mocks.entra.mailbox.default_calendar` creates it on first use."""
     has_default = False
     specs = []
     for i, raw in enumerate(entries):
@@ -259,8 +261,6 @@ def _load_calendars(tenant: Tenant, user_id: str, entries: list[Any], path: str)
                 raise _fail(f"{path}[{i}].isDefault", "a user has one default calendar")
             has_default = True
         specs.append(spec)
-    if not has_default:  # the default calendar always exists
-        mailbox.add_calendar(tenant, user_id, "Calendar", is_default=True)
     for i, spec in enumerate(specs):
         cal_id = _str(spec.get("id"), f"{path}[{i}].id")
         if cal_id is not None and cal_id in tenant.calendars:
@@ -405,7 +405,7 @@ def dump(tenant: Tenant) -> dict[str, Any]:
     def user_doc(user, deleted: bool) -> dict[str, Any]:
         doc = {k: (list(v) if isinstance(v, list) else v) for k, v in user.props.items()
                if k not in DUMP_USER_SKIP and v != USER_PROPERTIES.get(k, object())}
-        for key in ("id", "userPrincipalName", "displayName", "accountEnabled"):
+        for key in ("id", "userPrincipalName", "displayName", "accountEnabled", "mailNickname"):
             doc[key] = user.props.get(key)
         if deleted:
             doc["deletedDateTime"] = user.props.get("deletedDateTime")

@@ -13,6 +13,7 @@ import pytest
 
 from mocks.entra import loader
 from mocks.graph.app import create_app
+from mocks.identity.models import TokenService, new_signing_key
 from mocks.world import World
 
 GRAPH = "https://graph.microsoft.com/v1.0"
@@ -51,9 +52,21 @@ WORLD_DOC = {
 }
 
 
+SIGNING_KEY = new_signing_key()  # one RSA key for this module's worlds: keeps tests fast
+
+
+def new_world(seed: int = 7) -> World:
+    """An empty world (as World(seed) builds) that signs with the shared test key."""
+    w = World.__new__(World)
+    w.tokens = TokenService(SIGNING_KEY)
+    w.sim_token = None
+    w.reset(seed)
+    return w
+
+
 @pytest.fixture
 def world() -> World:
-    w = World(seed=7)
+    w = new_world()
     loader.load(w.tenant, WORLD_DOC)
     return w
 
