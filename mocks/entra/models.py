@@ -233,10 +233,11 @@ class Tenant:
 
     def ordered_users(self) -> OrderedView:
         """All users sorted by id: the stable order Graph paging walks (no copy, no sort per call)."""
-        order = self._user_order
-        if order is None or len(order) != len(self.users):
-            order = self._user_order = sorted(self.users)
-        return OrderedView(order, self.users)
+        with self.lock:
+            order = self._user_order
+            if order is None or len(order) != len(self.users):
+                order = self._user_order = sorted(self.users)
+            return OrderedView(order, self.users)
 
     def _order_add(self, user_id: str) -> None:
         if self._user_order is not None:

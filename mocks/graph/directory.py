@@ -38,9 +38,10 @@ AD_CONNECT_INTERVAL = timedelta(minutes=30)
 # -- deleted items ----------------------------------------------------------
 def _deleted(kind: str) -> list[Any]:
     t = tenant()
-    t.purge_expired()
-    source = t.deleted_users if kind == "user" else t.deleted_groups
-    return sorted(source.values(), key=lambda o: o.id)
+    with t.lock:
+        t.purge_expired()
+        source = t.deleted_users if kind == "user" else t.deleted_groups
+        return sorted(source.values(), key=lambda o: o.id)
 
 
 @bp.get("/directory/deletedItems/microsoft.graph.user")

@@ -63,8 +63,9 @@ def _sorted_groups() -> list[Group]:
 @requires("groups.read")
 def list_groups():
     q = parse_query(GROUP_TYPE)
-    return page(_sorted_groups(), group_json, "groups", etype=GROUP_TYPE, query=q,
-                key=lambda g: g.id, props=lambda g: g.props)
+    with tenant().lock:
+        return page(_sorted_groups(), group_json, "groups", etype=GROUP_TYPE, query=q,
+                    key=lambda g: g.id, props=lambda g: g.props)
 
 
 @bp.get("/groups/<group_id>")
@@ -77,12 +78,13 @@ def get_group(group_id: str):
 def _members(group_id: str, transitive: bool, cast: str | None):
     group = find_group(group_id)
     t = tenant()
-    ids = t.transitive_members(group.id) if transitive else list(group.members)
-    objects: list[User | Group] = []
-    for member_id in ids:
-        obj = t.users.get(member_id) or t.groups.get(member_id)
-        if obj is not None:
-            objects.append(obj)
+    with t.lock:
+        ids = t.transitive_members(group.id) if transitive else list(group.members)
+        objects: list[User | Group] = []
+        for member_id in ids:
+            obj = t.users.get(member_id) or t.groups.get(member_id)
+            if obj is not None:
+                objects.append(obj)
     if cast is None:
         q = parse_query(DIRECTORY_OBJECT_TYPE)
         return page(objects, lambda o: object_json(o, q), "directoryObjects",

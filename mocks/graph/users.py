@@ -103,8 +103,10 @@ def invalid_value(name: str) -> GraphError:
 @requires("users.read")
 def list_users():
     q = parse_query(USER_TYPE)
-    return page(tenant().ordered_users(), user_json, "users", etype=USER_TYPE, query=q,
-                key=user_key, props=user_props)
+    t = tenant()
+    with t.lock:  # a consistent view while other requests write
+        return page(t.ordered_users(), user_json, "users", etype=USER_TYPE, query=q,
+                    key=user_key, props=user_props)
 
 
 @bp.get("/users/$count")
@@ -113,7 +115,9 @@ def count_users():
     q = parse_query(USER_TYPE, allowed={"$filter"}, count_segment=True)
     if not q.eventual:
         raise bad_request("$count is not currently supported.", "Request_BadRequest")
-    n = count_only(tenant().ordered_users(), q, user_props)
+    t = tenant()
+    with t.lock:
+        n = count_only(t.ordered_users(), q, user_props)
     return Response(str(n), mimetype="text/plain")
 
 
