@@ -16,7 +16,8 @@ Decisions:
   ``httpx.RemoteProtocolError`` (in-process, ``httpx.WSGITransport`` lets it reach the
   client, which sees a transport error) and a ``ConnectionError`` (served by werkzeug,
   the server treats it as a dropped connection and closes the socket without a
-  response, which httpx also reports as ``RemoteProtocolError``). Inner requests of a
+  response, which httpx also reports as ``RemoteProtocolError``; the middleware shuts the
+  socket first so that keep-alive does not leave the client waiting). Inner requests of a
   batch are never dropped (Graph runs them server-side); they can be throttled.
 * Latency is real time (``time.sleep``), off by default; the sleeper can be swapped.
 * A retry honours ``Retry-After`` when that many seconds passed on the wall clock *or*
@@ -28,9 +29,11 @@ Decisions:
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import random
+import socket
 import threading
 import time
 import uuid
@@ -355,6 +358,7 @@ class GraphTraffic:
                 plan.sleeper(fault.latency_ms / 1000)
             if fault.kind == "drop":
                 journal.record(entry, wall, sim)
+                _hang_up(environ)
                 raise DroppedConnection()
             if fault.kind in ("throttle", "unavailable"):
                 status, body = ((429, _error("TooManyRequests", THROTTLE_MESSAGE))
@@ -407,6 +411,14 @@ class GraphTraffic:
                 self._clients.clear()
             self._clients[token] = known
         return known
+
+
+def _hang_up(environ: dict[str, Any]) -> None:
+    """Served by werkzeug: shut the client's socket so no response (and no keep-alive) follows."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
