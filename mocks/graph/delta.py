@@ -299,19 +299,29 @@ def _delta(resource: str):
                                  "token as $skiptoken.")
             max_age = current_app.config.get("DELTA_TOKEN_MAX_AGE", TOKEN_MAX_AGE)
             if now - state.issued > max_age.total_seconds():
-                select = state.select  # restart tracking the same properties
+                select, members = state.select, state.members  # restart tracking the same
                 raise TokenError(410, "syncStateNotFound",
                                  "The sync state generation is not found. The delta token is "
-                                 f"older than {max_age.days} days and expired; synchronize again "
-                                 "with the URL in the Location header.")
+                                 f"older than {_describe(max_age)} and expired; synchronize "
+                                 "again with the URL in the Location header.")
             if deltatoken is not None and "$select" in opts:  # change what a deltaLink tracks
                 state = replace(state, select=select, members=members)
     except TokenError as exc:
-        restart = _restart_url(resource, select)
+        restart = _restart_url(resource, select, members)
         headers = {"Location": restart} if exc.status == 410 else None
         raise GraphError(exc.status, exc.code, exc.message, headers) from None
     size = int(current_app.config.get("DELTA_PAGE_SIZE", DEFAULT_PAGE_SIZE))
-    return _respond(tenant, resource, serve(tenant, state, size, now))
+    with tenant.lock:  # a consistent page while other requests write
+        page = serve(tenant, state, size, now)
+    return _respond(tenant, resource, page)
+
+
+def _describe(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} seconds"
 
 
 def _options() -> dict[str, str]:
@@ -364,7 +374,10 @@ def _respond(tenant: Tenant, resource: str, page: DeltaPage):
     return jsonify(body)
 
 
-def _restart_url(resource: str, select: tuple[str, ...] | None) -> str:
+def _restart_url(resource: str, select: tuple[str, ...] | None, members: bool) -> str:
+    """The URL of a new full round tracking the same properties (sent as ``Location``)."""
     url = f"{odata.graph_root()}{resource}/delta"
-    return url + ("?$select=" + ",".join(select) if select else "")
-
+    if select is None:
+        return url
+    names = list(select) + (["members"] if resource == "groups" and members else [])
+    return url + ("?$select=" + ",".join(names) if names else "")

@@ -146,7 +146,16 @@ def test_token_max_age_is_configurable(sim, client):
     sim.app.config["DELTA_TOKEN_MAX_AGE"] = timedelta(hours=1)
     _, link, _ = drain(client, "/users/delta")
     sim.world.clock.advance(timedelta(hours=2))
-    assert error_of(client.get(link))[:2] == (410, "syncStateNotFound")
+    status, code, message = error_of(client.get(link))
+    assert (status, code) == (410, "syncStateNotFound") and "1 hours" in message
+
+
+def test_expired_group_token_restarts_with_the_same_selection(sim, client):
+    _, link, _ = drain(client, "/groups/delta?$select=displayName,members")
+    sim.world.clock.advance(timedelta(days=8))
+    response = client.get(link)
+    assert response.status_code == 410
+    assert response.headers["Location"].endswith("/groups/delta?$select=displayName,members")
 
 
 def test_tokens_from_before_a_world_reset_or_malformed_are_refused(sim, client):
