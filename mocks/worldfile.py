@@ -44,7 +44,7 @@ def load(world, doc: dict[str, Any]) -> None:
     staged.reset(seed, start)
     try:
         entra_loader.load(staged.tenant, doc.get("entra") or {})
-        emply_loader.load(staged.emply, doc.get("emply") or {})
+        emply_loader.load(staged.emply, doc.get("emply") or {}, tenant=staged.tenant)
     except WorldFileError:
         raise
     except (ValueError, KeyError, TypeError) as exc:

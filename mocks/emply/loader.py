@@ -22,7 +22,7 @@ an object by id or by a readable key, shown after ``|``)::
       events:      [{id, userId | user: <email>, subject, start, end, body,
                      origin: emply|microsoft365, calendarId | calendar: <name>, entraEventId,
                      entraLinks, removedAt}]
-      integration: {tenant: {id, domains, onPremisesSyncEnabled},
+      integration: {tenant: {id, domains, onPremisesSyncEnabled} | null,
                     syncedGroups: [{groupId | group: <Entra displayName>, displayName,
                                     roleId | role, departmentId | department, language,
                                     timeZone, currency}],
@@ -34,8 +34,10 @@ an object by id or by a readable key, shown after ``|``)::
       syncStore:   {...}        # whatever the sync core keeps, as is
 
 API keys are dumped as ``keySha256`` only, so a dump never holds a key. When a
-``tenant`` (the world's Entra tenant) is given to :func:`load`, the integration's
-tenant id and domains default to it and synced groups may be named by displayName.
+``tenant`` (the world's Entra tenant) is given to :func:`load`, an integration
+without a ``tenant`` key is configured for it (``tenant: null`` leaves it
+unconfigured), its id and domains default to it, and synced groups may be named
+by their Entra displayName.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ from mocks.emply.errors import EmplyError, day
 from mocks.emply.errors import timestamp as parse_time
 from mocks.emply.integration import RemovedGroup
 from mocks.emply.models import (
+    DEACTIVATION_REASONS,
+    ROLE_SOURCES,
     SYSTEM,
     AuditEntry,
     Deactivation,
@@ -274,11 +278,15 @@ class _Loader:
             if user.assignment(role_id):
                 raise EmplyLoadError(f"roles[{r_index}]: role listed twice")
             at = parse_time(spec["grantedAt"], "grantedAt") if spec.get("grantedAt") else self.emply.now()
+            if (spec.get("source") or "manual") not in ROLE_SOURCES:
+                raise EmplyLoadError(f"roles[{r_index}].source: expected one of {sorted(ROLE_SOURCES)}")
             user.roles.append(RoleAssignment(role_id, spec.get("source") or "manual", spec.get("groupId"),
                                              str(spec.get("grantedBy") or SYSTEM), at))
         deactivation = item.get("deactivation")
         if deactivation or item.get("status") == "deactivated":
             d = _mapping(deactivation or {})
+            if (d.get("reason") or "manual") not in DEACTIVATION_REASONS:
+                raise EmplyLoadError(f"deactivation.reason: expected one of {sorted(DEACTIVATION_REASONS)}")
             user.deactivation = Deactivation(
                 str(d.get("reason") or "manual"), str(d.get("by") or SYSTEM),
                 parse_time(d["at"], "deactivation.at") if d.get("at") else self.emply.now(), d.get("note"))
@@ -337,9 +345,9 @@ class _Loader:
     def integration(self, item: dict[str, Any]) -> None:
         body = _pick(item, {"updateRolesAfterFirstSync", "calendarSync", "updateEntra",
                             "deleteInEntra", "createInEntra", "deactivationThreshold"})
-        tenant_doc = item.get("tenant")
-        if tenant_doc is not None or self.tenant is not None and item:
-            body["tenant"] = self.tenant_body(_mapping(tenant_doc or {}))
+        # No "tenant" key: the world's Entra tenant (when known); "tenant: null": not configured.
+        if item.get("tenant") is not None or "tenant" not in item and self.tenant is not None:
+            body["tenant"] = self.tenant_body(_mapping(item.get("tenant") or {}))
         groups = []
         for g_index, group in enumerate(item.get("syncedGroups") or []):
             with _at(f"syncedGroups[{g_index}]"):

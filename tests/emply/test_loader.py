@@ -62,6 +62,11 @@ def test_readable_references_and_generated_photos():
     ({"integration": {"syncedGroups": [{"group": "Employee"}]}}, "emply.integration"),
     ({"apiKeys": [{"name": "k", "key": "x", "permissions": ["admin"]}]}, "emply.apiKeys[0]"),
     ({"roles": "Employee"}, "emply.roles: expected a list"),
+    ({"users": [{"email": "a@x.com", "firstName": "A", "lastName": "B",
+                 "deactivation": {"reason": "bored"}}]}, "emply.users[0]: deactivation.reason"),
+    ({"roles": [{"name": "R"}], "users": [{"email": "a@x.com", "firstName": "A", "lastName": "B",
+                                           "roles": [{"role": "R", "source": "magic"}]}]},
+     "emply.users[0]: roles[0].source"),
     ({"people": []}, "emply.people: unknown key"),
 ])
 def test_bad_documents_name_the_path(doc, where):
@@ -115,3 +120,16 @@ def test_photo_base64_is_checked():
     emply = Emply(World().clock, World().ids)
     loader.load(emply, doc)
     assert next(iter(emply.users.values())).photo.content == b"\x89PNG.."
+
+
+def test_world_document_names_synced_groups_by_their_entra_name():
+    world = World()
+    worldfile.load(world, {
+        "entra": {"domains": [{"name": "contoso.com", "default": True}],
+                  "groups": [{"displayName": "Employee"}]},
+        "emply": {"roles": [{"name": "Employee"}],
+                  "integration": {"syncedGroups": [{"group": "Employee", "role": "Employee"}]}},
+    })
+    group = next(iter(world.tenant.groups.values()))
+    assert world.emply.settings.tenant.id == world.tenant.id
+    assert [g.group_id for g in world.emply.settings.synced_groups] == [group.id]
