@@ -257,6 +257,7 @@ def _member(tenant: Tenant, member_id: str, kind: str) -> dict[str, Any]:
 # Routes
 # ---------------------------------------------------------------------------
 @bp.get("/users/delta")
+@bp.get("/users/delta()")  # the function-call form Microsoft's SDKs send
 @requires("users.read")
 def users_delta():
     """Track changes to users (see the module docstring)."""
@@ -264,6 +265,7 @@ def users_delta():
 
 
 @bp.get("/groups/delta")
+@bp.get("/groups/delta()")
 @requires("groups.read")
 def groups_delta():
     """Track changes to groups and their membership."""

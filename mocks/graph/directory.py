@@ -45,6 +45,7 @@ def _deleted(kind: str) -> list[Any]:
 
 
 @bp.get("/directory/deletedItems/microsoft.graph.user")
+@bp.get("/directory/deletedItems/graph.user")  # the alias Microsoft's SDKs send
 @requires("deleteditems.read")
 def list_deleted_users():
     q = parse_query(USER_TYPE)
@@ -53,6 +54,7 @@ def list_deleted_users():
 
 
 @bp.get("/directory/deletedItems/microsoft.graph.group")
+@bp.get("/directory/deletedItems/graph.group")
 @requires("deleteditems.read")
 def list_deleted_groups():
     q = parse_query(GROUP_TYPE)

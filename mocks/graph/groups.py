@@ -89,6 +89,8 @@ def _members(group_id: str, transitive: bool, cast: str | None):
         q = parse_query(DIRECTORY_OBJECT_TYPE)
         return page(objects, lambda o: object_json(o, q), "directoryObjects",
                     etype=DIRECTORY_OBJECT_TYPE, query=q, props=lambda o: o.props)
+    if cast.startswith("graph."):  # Graph's namespace alias, as Microsoft's SDKs send it
+        cast = "microsoft." + cast
     if cast not in CASTS:
         raise bad_request("Resource not found for the segment "
                           f"'{cast}'.")
