@@ -58,6 +58,24 @@ class InProcess:
         if self.emply_app is not None:
             apps[EMPLY_HOST] = self.emply_app
         self.transport = HostRouter(apps)
+        self.sync_host = None
+        if self.emply_app is not None:  # Emply hosts the sync core, reaching Graph in-process
+            from mocks.emply.hosting import in_process_host
+
+            self.sync_host = in_process_host(world, self.client(), GRAPH_URL, IDENTITY_URL)
+            self.emply_app.config["SYNC_HOST"] = self.sync_host
+
+    @property
+    def engine(self):
+        """The hosted sync engine of the world's current Emply customer."""
+        if self.sync_host is None:
+            raise RuntimeError("the Emply mock is not part of this in-process world")
+        return self.sync_host.engine
+
+    def close(self) -> None:
+        """Detach the hosted sync core from the world (its clock and store)."""
+        if self.sync_host is not None:
+            self.sync_host.close()
 
     @property
     def authority(self) -> str:

@@ -39,10 +39,13 @@ class ServedWorld:
     (None without the Emply app) and ``ca_file``.
     """
 
-    def __init__(self, world, host: str = "127.0.0.1", quiet: bool = True) -> None:
+    def __init__(self, world, host: str = "127.0.0.1", quiet: bool = True,
+                 store_path: str = ":memory:") -> None:
         self.world = world
         self.host = host
         self.quiet = quiet
+        self.store_path = store_path  # the hosted sync core's SQLite file
+        self.sync_host = None
         self.identity_url: str | None = None
         self.graph_url: str | None = None
         self.emply_url: str | None = None
@@ -107,10 +110,19 @@ class ServedWorld:
         self.identity_url = origin["identity"]
         self.graph_url = f"{origin['graph']}/v1.0"
         self.emply_url = origin.get("emply")
+        if apps["emply"] is not None:  # Emply hosts the sync core, reaching Graph over HTTPS
+            from mocks.emply.hosting import served_host
+
+            self.sync_host = served_host(self.world, self.ca_file, self.graph_url,
+                                         self.identity_url, store_path=self.store_path)
+            apps["emply"].config["SYNC_HOST"] = self.sync_host
         return self
 
     def stop(self) -> None:
         """Shut every server down, free its port and remove the CA file."""
+        if self.sync_host is not None:
+            self.sync_host.close()
+            self.sync_host = None
         for server in self._servers.values():
             server.shutdown()
         for server in self._servers.values():

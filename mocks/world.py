@@ -8,6 +8,7 @@ World, so worlds never share state. Routes must read ``world.tenant`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from mocks.clock import SimClock
@@ -27,7 +28,21 @@ class World:
         self.tokens = TokenService()  # one signing key for the life of the process
         # Simulation control token for /_sim/ when served beyond loopback (None: open).
         self.sim_token: str | None = None
+        self._on_replace: list[Callable[[World], None]] = []
         self.reset(seed, start)
+
+    def on_replace(self, listener: Callable[[World], None]) -> None:
+        """Call ``listener(world)`` whenever reset or a load replaced the world's contents."""
+        self._on_replace.append(listener)
+
+    def off_replace(self, listener: Callable[[World], None]) -> None:
+        if listener in self._on_replace:
+            self._on_replace.remove(listener)
+
+    def replaced(self) -> None:
+        """Tell listeners (the hosted sync core) that the contents are new."""
+        for listener in list(getattr(self, "_on_replace", ())):
+            listener(self)
 
     def reset(self, seed: int | None = None, start: datetime | None = None) -> None:
         """Forget every object and start an empty world with a fresh clock."""
@@ -38,3 +53,4 @@ class World:
         self.emply = Emply(self.clock, self.ids)
         self.faults = FaultPlan()  # Graph fault injection, off by default
         self.journal = Journal()  # every Graph request, with early-retry detection
+        self.replaced()

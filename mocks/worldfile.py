@@ -38,7 +38,7 @@ def load(world, doc: dict[str, Any]) -> None:
         except ValueError as exc:
             raise WorldFileError(f"clock: expected an ISO 8601 timestamp, got {doc['clock']!r}") from exc
 
-    staged = World.__new__(World)
+    staged = World.__new__(World)  # no listeners: nobody hears about the staged world
     staged.tokens = world.tokens
     staged.sim_token = world.sim_token
     staged.reset(seed, start)
@@ -51,8 +51,9 @@ def load(world, doc: dict[str, Any]) -> None:
         raise WorldFileError(str(exc)) from exc
     # Swap the loaded state in only now, so a failed load loses nothing.
     for name, value in vars(staged).items():
-        if name not in ("tokens", "sim_token"):
+        if name not in ("tokens", "sim_token", "_on_replace"):
             setattr(world, name, value)
+    world.replaced()
 
 
 def dump(world) -> dict[str, Any]:

@@ -21,10 +21,11 @@ class EntraAdapter:
         self.graph = graph
 
     # -- reading ---------------------------------------------------------------------
-    def read(self, group_ids: Iterable[str], *, photo_users: Iterable[str] = (),
-             calendar_users: Iterable[str] = (), event_calendars: Iterable[tuple[str, str]] = (),
-             ) -> EntraView:
-        """Read what one run needs. A failed read gives ``complete=False`` (SAFE-1)."""
+    def read_directory(self, group_ids: Iterable[str]) -> EntraView:
+        """Read the tenant, its users and the synced groups' direct members.
+
+        A failed read gives ``complete=False`` with the error (SAFE-1).
+        """
         view = EntraView()
         errors: list[str] = []
         try:
@@ -37,9 +38,6 @@ class EntraAdapter:
                 view.users[user.id] = user
             for group_id in group_ids:
                 view.members[group_id] = tuple(self._direct_user_members(group_id))
-            view.photo_etags = self._photo_etags(photo_users)
-            view.calendars = self._calendars(calendar_users)
-            view.events = self._events(event_calendars)
         except GraphError as exc:
             errors.append(str(exc))
         view.complete = not errors
@@ -57,7 +55,8 @@ class EntraAdapter:
             raise
         return [item["id"] for item in items]
 
-    def _photo_etags(self, user_ids: Iterable[str]) -> dict[str, str | None]:
+    def photo_etags(self, user_ids: Iterable[str]) -> dict[str, str | None]:
+        """Photo metadata through $batch; ``None`` for users without a photo."""
         requests = [{"id": uid, "method": "GET", "url": f"/users/{uid}/photo"} for uid in user_ids]
         etags: dict[str, str | None] = {}
         for uid, response in self.graph.batch(requests).items():
@@ -70,7 +69,8 @@ class EntraAdapter:
                 raise GraphError("GET", f"/users/{uid}/photo", status, *_inner_error(response))
         return etags
 
-    def _calendars(self, user_ids: Iterable[str]) -> dict[str, tuple[EntraCalendar, ...]]:
+    def calendars(self, user_ids: Iterable[str]) -> dict[str, tuple[EntraCalendar, ...]]:
+        """Each user's calendars with ``canEdit`` (CAL-2), through $batch."""
         requests = [{"id": uid, "method": "GET",
                      "url": f"/users/{uid}/calendars?$select=id,name,isDefaultCalendar,canEdit"}
                     for uid in user_ids]
@@ -85,7 +85,8 @@ class EntraAdapter:
                 for c in (response.get("body") or {}).get("value", []))
         return calendars
 
-    def _events(self, calendars: Iterable[tuple[str, str]]) -> dict[str, tuple[EntraEvent, ...]]:
+    def events(self, calendars: Iterable[tuple[str, str]]) -> dict[str, tuple[EntraEvent, ...]]:
+        """Events of the given (user id, calendar id) pairs (CAL-1)."""
         events: dict[str, tuple[EntraEvent, ...]] = {}
         for user_id, calendar_id in calendars:
             items = self.graph.collect(f"users/{user_id}/calendars/{calendar_id}/events",
@@ -96,6 +97,10 @@ class EntraAdapter:
                            (e.get("end") or {}).get("dateTime", ""), e.get("transactionId"))
                 for e in items)
         return events
+
+    def user_id(self, key: str) -> str:
+        """The object id of the user with this id or user principal name."""
+        return self.graph.get_json(f"users/{key}", params={"$select": "id"})["id"]
 
     def photo(self, user_id: str) -> tuple[bytes, str]:
         response = self.graph.request("GET", f"users/{user_id}/photo/$value")

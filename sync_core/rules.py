@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sync_core.model import (
     DELETED_IN_ENTRA,
@@ -145,6 +145,9 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
             newly_linked.add(uid)
             state.user_groups[uid] = frozenset(groups)
             state.unsynced_links.add(uid)
+            if existing.active:  # PIC-1 and CAL-2 apply from the first run on
+                _photo(ctx, replace(existing, entra_id=uid))
+                _calendars(ctx, replace(existing, entra_id=uid))
             continue
         employee = employees_by_email.get(email)
         if employee is not None and employee.user_id is None:
@@ -160,6 +163,11 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
             continue
         ctx.actions.append(_create_user(ctx, entra_user, groups))
         state.user_groups[uid] = frozenset(groups)
+        # The new user's photo and calendars follow in the same run; the adapter finds
+        # the user by its Entra link, as the Emply id does not exist yet.
+        fresh = EmplyUser(id="", email=email, entra_id=uid, origin="integration")
+        _photo(ctx, fresh)
+        _calendars(ctx, fresh)
     return newly_linked
 
 
@@ -182,6 +190,7 @@ def _create_user(ctx: _Context, entra_user: EntraUser, groups: list[str]) -> Act
         "email": entra_user.mail or entra_user.user_principal_name,
         "firstName": given, "lastName": surname,
         "roles": sorted(roles),
+        "groupRoles": {g: ctx.mapping[g] for g in groups if ctx.mapping.get(g)},
         "department": first.department, "language": first.language,
         "timeZone": first.time_zone, "currency": first.currency,
     }
@@ -270,7 +279,8 @@ def _roles(ctx: _Context, state: LastState, user: EmplyUser, groups: list[str],
                   f"added {ctx.roles_text(added)}; removed {ctx.roles_text(removed)}")
         ctx.actions.append(Action(
             "set_roles", "SYNC-6", reason, entra_id=uid, emply_id=user.id, email=user.email,
-            old=sorted(before), new=sorted(new_roles)))
+            old=sorted(before), new=sorted(new_roles),
+            data={"groupOf": {r: g for g in groups if (r := ctx.mapping.get(g))}}))
 
 
 def compute_roles(*, roles: frozenset[str], groups: list[str], mapping: dict[str, str | None],

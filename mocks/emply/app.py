@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from mocks.emply import openapi
 from mocks.emply.errors import EmplyError
 from mocks.emply.responses import bp
+from mocks.emply.sync_routes import bp as sync_bp
 
 REQUEST_LOG = logging.getLogger("mocks.emply.requests")
 _SECRET_PARAM = re.compile(r"(?i)(apiKey=)[^&\s\"']*")
@@ -64,6 +65,7 @@ def create_app(world) -> Flask:
     app.url_map.strict_slashes = False
     install_log_redaction()
     app.register_blueprint(bp, url_prefix="/v1/<customer>")
+    app.register_blueprint(sync_bp, url_prefix="/v1/<customer>")
     if importlib.util.find_spec("mocks.sim.responses") is not None:
         from mocks.sim.responses import bp as sim_bp
 

@@ -1,0 +1,190 @@
+"""The Emply adapter: the sync core's only way into the Emply People model it is
+hosted in. It builds the :class:`EmplyView` the rules read, and applies actions
+through the model's public methods, so every rule the model enforces holds for the
+sync too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from mocks.emply.models import SYNC, Emply
+from sync_core.entra import EntraAdapter
+from sync_core.model import (
+    Action,
+    Employee,
+    EmplyCalendar,
+    EmplyEvent,
+    EmplyUser,
+    EmplyView,
+    Settings,
+    SyncedGroup,
+)
+from sync_core.store import Store
+
+
+class EmplyAdapter:
+    """Reads and writes one :class:`mocks.emply.models.Emply` customer as the sync (actor "sync")."""
+
+    def __init__(self, emply: Emply) -> None:
+        self.emply = emply
+
+    def now(self) -> datetime:
+        return self.emply.now()
+
+    def settings(self) -> Settings | None:
+        """The integration settings as the rules read them; None when there is none (INT-1)."""
+        s = self.emply.settings
+        if not s.configured:
+            return None
+        groups = tuple(
+            SyncedGroup(g.group_id, g.role_id, g.department_id, g.language, g.time_zone,
+                        g.currency, g.display_name or g.group_id)
+            for g in s.synced_groups)
+        return Settings(groups=groups, update_roles=s.update_roles_after_first_sync,
+                        calendar_sync=s.calendar_sync, update_entra=s.update_entra,
+                        delete_in_entra=s.delete_in_entra, create_in_entra=s.create_in_entra,
+                        threshold_min=s.threshold.minimum, threshold_ratio=s.threshold.ratio)
+
+    def read(self, links: dict[str, str]) -> EmplyView:
+        """A consistent snapshot of the customer, taken under the model's lock."""
+        e = self.emply
+        with e.lock:
+            employee_user = {u.employee_id: u.id for u in e.users.values() if u.employee_id}
+            users = {u.id: _user(u) for u in e.users.values()}
+            employees = {emp.id: _employee(emp, e, employee_user.get(emp.id))
+                         for emp in e.employees.values()}
+            events = tuple(
+                EmplyEvent(ev.id, ev.user_id, ev.subject, _iso(ev.start), _iso(ev.end),
+                           pushed_to=frozenset(ev.entra_links))
+                for ev in e.events.values() if ev.origin == "emply" and ev.removed_at is None)
+            deleted = set(e.deleted_entra_links)
+            deleted |= {entra_id for entra_id, uid in links.items() if uid not in e.users}
+            return EmplyView(
+                users=users, employees=employees,
+                admin_roles=frozenset(r.id for r in e.roles.values() if r.is_admin),
+                role_names={r.id: r.name for r in e.roles.values()},
+                deleted_entra_links=frozenset(deleted), events=events)
+
+    def apply(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        """Carry out one action; raises on failure (the engine logs it)."""
+        if action.emply_id == "" and action.entra_id:  # a user created earlier in this run
+            user = self.emply.user_by_entra_id(action.entra_id)
+            if user is None:
+                raise KeyError(f"no Emply user is linked to Entra user {action.entra_id}")
+            action = replace(action, emply_id=user.id)
+        handler = getattr(self, f"_{action.kind}")
+        handler(action, entra, store)
+
+    # -- one method per action kind -----------------------------------------------
+    def _create_user(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        data = action.data
+        body = {"email": data["email"], "firstName": data["firstName"] or data["email"],
+                "lastName": data["lastName"] or "-"}
+        for key in ("language", "timeZone", "currency"):
+            if data.get(key):
+                body[key] = data[key]
+        if data.get("department"):
+            body["departmentId"] = data["department"]
+        groups = {role: group for group, role in data.get("groupRoles", {}).items()}
+        with self.emply.lock:
+            user = self.emply.add_user(body, SYNC, origin="integration",
+                                       entra_object_id=action.entra_id)
+            if data["roles"]:
+                self.emply.set_roles(user.id, data["roles"], SYNC, source="integration",
+                                     groups=groups)
+        store.link(action.entra_id or "", user.id, _iso(self.now()))
+
+    def _link_user(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        self.emply.link_entra(action.emply_id or "", action.entra_id, SYNC)
+        store.link(action.entra_id or "", action.emply_id or "", _iso(self.now()))
+
+    def _set_roles(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        self.emply.set_roles(action.emply_id or "", list(action.new), SYNC, source="integration",
+                             groups=action.data.get("groupOf") or None)
+
+    def _deactivate(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        self.emply.deactivate_user(action.emply_id or "", action.data["reason"], SYNC,
+                                   note=f"{action.rule}: {action.reason}")
+
+    def _reactivate(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        self.emply.activate_user(action.emply_id or "", SYNC)
+
+    def _set_photo(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        content, content_type = entra.photo(action.entra_id or "")
+        self.emply.set_photo(action.emply_id or "", content, content_type, SYNC,
+                             entra_etag=action.new)
+
+    def _remove_photo(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        self.emply.delete_photo(action.emply_id or "", SYNC)
+
+    def _add_calendar(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        data = action.data
+        self.emply.upsert_calendar(action.emply_id or "", data["calendarId"], data["name"],
+                                   is_default=data["isDefault"])
+
+    def _remove_calendar(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        self.emply.remove_calendar(action.emply_id or "", action.data["calendarId"])
+
+    def _import_events(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        user_id = action.emply_id or ""
+        for event in action.data["events"]:
+            if event.get("transaction_id", "") and str(event["transaction_id"]).startswith("emply-"):
+                continue  # our own event, written there by push_event
+            self.emply.upsert_m365_event(user_id, action.data["calendarId"], event["id"],
+                                         event["subject"] or "(no subject)", event["start"],
+                                         event["end"])
+
+    def _push_event(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        data = action.data
+        entra_event_id = entra.create_event(action.entra_id or "", data["calendarId"], data)
+        self.emply.link_event(data["eventId"], data["calendarId"], entra_event_id)
+
+    def _update_entra(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        entra.update_user(action.entra_id or "", action.data["changes"])
+
+    def _create_in_entra(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        from sync_core.engine import new_password
+
+        entra_id = entra.create_user(action.data, new_password())
+        self.emply.link_entra(action.emply_id or "", entra_id, SYNC)
+        store.link(entra_id, action.emply_id or "", _iso(self.now()))
+
+    def _delete_in_entra(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+        entra.delete_user(action.entra_id or "")
+        if action.emply_id not in self.emply.users:
+            store.unlink(action.entra_id or "")
+            self.emply.deleted_entra_links.discard(action.entra_id or "")
+
+
+def _user(u: Any) -> EmplyUser:
+    deactivation = u.deactivation
+    return EmplyUser(
+        id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name,
+        active=deactivation is None,
+        deactivated_by=None if deactivation is None else (
+            "sync" if deactivation.by == SYNC else "hand"),
+        deactivation_reason=deactivation.reason if deactivation else None,
+        roles=frozenset(u.role_ids), origin=u.origin, entra_id=u.entra_object_id,
+        employee_id=u.employee_id, calendar_sync=u.calendar_sync_enabled,
+        calendars=tuple(EmplyCalendar(c.entra_calendar_id, c.name, c.is_default, c.enabled)
+                        for c in u.calendars),
+        photo_etag=u.photo.entra_etag if u.photo else None,
+        photo_from_entra=bool(u.photo and u.photo.entra_etag))
+
+
+def _employee(emp: Any, emply: Emply, user_id: str | None) -> Employee:
+    department = emply.departments.get(emp.department_id or "")
+    return Employee(
+        id=emp.id, email=emp.email or "", first_name=emp.first_name, last_name=emp.last_name,
+        job_title=emp.job_title, department=department.title if department else None,
+        mobile_phone=emp.phones.get("mobile"), business_phone=emp.phones.get("work"),
+        status=emp.status, user_id=user_id)
+
+
+def _iso(value: datetime | str) -> str:
+    if isinstance(value, str):
+        return value
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

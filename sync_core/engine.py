@@ -1,0 +1,277 @@
+"""The sync engine: read both sides, plan with the pure rules, apply, log.
+
+Runs happen every 30 minutes on the world's clock (SYNC-2), on demand, and for one
+user on demand; they never overlap. Every change is logged with its rule id and
+reason (SAFE-3). A run that would deactivate too many users is held (SAFE-2) and a
+run that could not read everything changes nothing (SAFE-1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sync_core import rules
+from sync_core.entra import EntraAdapter
+from sync_core.graph import GraphError
+from sync_core.model import Action, EmplyView, EntraView, LastState, Plan, Settings
+from sync_core.store import Store
+
+INTERVAL = timedelta(minutes=30)
+
+
+class EmplyPort(Protocol):
+    """What the engine needs from the Emply system it is hosted in."""
+
+    def settings(self) -> Settings | None: ...
+    def read(self, links: dict[str, str]) -> EmplyView: ...
+    def apply(self, action: Action, entra: EntraAdapter, store: Store) -> None: ...
+    def now(self) -> datetime: ...
+
+
+class AlreadyRunning(Exception):
+    """SYNC-2: a trigger while a run is under way."""
+
+
+class NotConfigured(Exception):
+    """There is no integration to run (never set up, or removed: INT-1)."""
+
+
+class NothingHeld(Exception):
+    """Confirm or reject named a run that is not the held one."""
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    status: str  # success, failure, held, partial (some changes failed)
+    counts: dict[str, int] = field(default_factory=dict)
+    message: str | None = None
+    actions: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"runId": self.run_id, "status": self.status, "counts": self.counts,
+                "message": self.message, "changes": self.actions}
+
+
+class SyncEngine:
+    """One integration's engine over an Emply port, an Entra adapter and a store."""
+
+    def __init__(self, emply: EmplyPort, entra: EntraAdapter, store: Store,
+                 on_applied: Callable[[Action, int], None] | None = None) -> None:
+        self.emply = emply
+        self.entra = entra
+        self.store = store
+        self._running = threading.Lock()
+        self.on_applied = on_applied  # test hook: called after each applied change
+        self.next_due: datetime | None = None
+        for run_id in store.mark_interrupted(self._now()):
+            store.set_run_status(run_id, "interrupted")
+
+    # -- scheduling (SYNC-2) ---------------------------------------------------------
+    def schedule_from(self, start: datetime) -> None:
+        self.next_due = start + INTERVAL
+
+    def on_clock(self, old: datetime, new: datetime) -> None:
+        """Clock listener: run every 30-minute slot that came due, never overlapping."""
+        while self.next_due is not None and self.next_due <= new:
+            self.next_due += INTERVAL
+            # A run under way covers this slot; with no integration there is nothing to run.
+            with contextlib.suppress(AlreadyRunning, NotConfigured):
+                self.run("schedule")
+
+    @property
+    def running(self) -> bool:
+        return self._running.locked()
+
+    # -- runs -------------------------------------------------------------------------------
+    def run(self, trigger: str = "manual", *, lift_threshold: bool = False) -> RunResult:
+        if not self._running.acquire(blocking=False):
+            raise AlreadyRunning("a sync run is already under way")
+        try:
+            return self._run(trigger, lift_threshold)
+        finally:
+            self._running.release()
+
+    def _run(self, trigger: str, lift_threshold: bool, only: str | None = None) -> RunResult:
+        settings = self.emply.settings()
+        if settings is None:
+            raise NotConfigured("the Entra ID integration is not set up")
+        run_id = self.store.start_run(trigger, self._now(), scope=only)
+        held = self.store.get("held_run")
+        if held and not lift_threshold and only is None:
+            message = f"run {held} is held and waits for a person to confirm or reject it (SAFE-2)"
+            self.store.finish_run(run_id, "held", self._now(), {}, message)
+            return RunResult(run_id, "held", message=message)
+
+        links = self.store.links()
+        emply_view = self.emply.read(links)
+        entra_view = self._read_entra(settings, emply_view, only)
+        result = rules.plan(entra_view, emply_view, settings, self.store.last_state(),
+                            lift_threshold=lift_threshold or only is not None)
+        if only is not None:
+            result = _only_user(result, only)
+
+        if result.aborted:
+            for action in result.actions:
+                self.store.log_change(run_id, self._now(), action, "failure")
+            self.store.finish_run(run_id, "failure", self._now(), {"error": 1},
+                                  result.abort_reason)
+            return RunResult(run_id, "failure", {"error": 1}, result.abort_reason,
+                             [_describe(a, "failure") for a in result.actions])
+        if result.held:
+            return self._hold(run_id, result)
+        return self._apply(run_id, result, only)
+
+    def _read_entra(self, settings: Settings, emply: EmplyView, only: str | None) -> EntraView:
+        view = self.entra.read_directory(settings.group_ids)
+        if not view.complete:
+            return view
+        in_scope = {m for members in view.members.values() for m in members}
+        if only is not None:
+            in_scope &= {only}
+        by_entra = emply.user_by_entra_id()
+        by_email = emply.user_by_email()
+        photo_users, calendar_users, event_calendars = [], [], []
+        for uid in sorted(in_scope):
+            entra_user = view.users.get(uid)
+            if entra_user is None:
+                continue
+            user = by_entra.get(uid) or by_email.get(entra_user.email)
+            if user is not None and user.employee_id:
+                continue  # PIC-1 and roles do not apply; calendars need a sync-managed user
+            photo_users.append(uid)
+            if settings.calendar_sync and (user is None or user.calendar_sync):
+                calendar_users.append(uid)
+                for cal in (user.calendars if user else ()):
+                    if cal.enabled:
+                        event_calendars.append((uid, cal.entra_id))
+        try:
+            view.photo_etags = self.entra.photo_etags(photo_users)
+            view.calendars = self.entra.calendars(calendar_users)
+            view.events = self.entra.events(event_calendars)
+        except GraphError as exc:
+            view.complete = False
+            view.errors = (str(exc),)
+        return view
+
+    def _hold(self, run_id: int, result: Plan) -> RunResult:
+        """SAFE-2: nothing is applied; the staged changes are logged as such."""
+        for action in result.actions:
+            if action.kind == "deactivate":
+                self.store.log_change(run_id, self._now(), action, "skipped",
+                                      "staged: held by the deactivation threshold")
+        counts = dict(Counter(a.kind for a in result.actions))
+        self.store.finish_run(run_id, "held", self._now(), counts, result.hold_reason,
+                              plan=[_describe(a, "staged") for a in result.actions])
+        self.store.put("held_run", run_id)
+        return RunResult(run_id, "held", counts, result.hold_reason,
+                         [_describe(a, "staged") for a in result.actions])
+
+    def _apply(self, run_id: int, result: Plan, only: str | None) -> RunResult:
+        counts: Counter[str] = Counter()
+        described = []
+        failed: set[str] = set()
+        for action in result.actions:
+            status, error = self._apply_one(action, result.state)
+            if status == "failure" and action.entra_id:
+                failed.add(action.entra_id)
+            self.store.log_change(run_id, self._now(), action, status, error)
+            counts[action.kind if status == "success" else status] += 1
+            described.append(_describe(action, status, error))
+            if self.on_applied is not None and status == "success":
+                self.on_applied(action, sum(counts.values()))
+        last = self.store.last_state()
+        for uid in failed:  # a user whose change failed is planned again from the old state
+            if uid in last.user_groups:
+                result.state.user_groups[uid] = last.user_groups[uid]
+            else:
+                result.state.user_groups.pop(uid, None)
+        self.store.save_state(result.state, only={only} if only else None)
+        status = "success" if not (counts["failure"]) else "partial"
+        message = f"{counts['failure']} change(s) failed" if counts["failure"] else None
+        self.store.finish_run(run_id, status, self._now(), dict(counts), message)
+        return RunResult(run_id, status, dict(counts), message, described)
+
+    def _apply_one(self, action: Action, state: LastState) -> tuple[str, str | None]:
+        if action.kind == "skip":
+            return "skipped", None
+        if action.kind == "error":
+            return "failure", action.reason
+        try:
+            self.emply.apply(action, self.entra, self.store)
+        except GraphError as exc:
+            if action.kind == "update_entra" and exc.status == 400:
+                # SYNC-11: Graph refused an on-premises-mastered change; not retried.
+                state.refused_entra_updates[action.entra_id or ""] = rules._digest(action.new)
+                return "skipped", f"SYNC-11: Graph refused the change: {exc.message}"
+            return "failure", str(exc)
+        except (ValueError, KeyError) as exc:
+            return "failure", str(exc)
+        return "success", None
+
+    # -- one user on demand -------------------------------------------------------------
+    def sync_user(self, key: str) -> RunResult:
+        """Like Entra's provision on demand: plan and apply for one user (object id or
+        user principal name), each step shown."""
+        if not self._running.acquire(blocking=False):
+            raise AlreadyRunning("a sync run is already under way")
+        try:
+            entra_id = self.entra.user_id(key)
+            return self._run("on-demand", False, only=entra_id)
+        finally:
+            self._running.release()
+
+    # -- held runs (SAFE-2) ------------------------------------------------------------
+    def confirm(self, run_id: int, actor: str) -> RunResult:
+        """Re-plan on current data and apply that plan, threshold lifted for this run."""
+        self._take_held(run_id, "confirmed", actor)
+        return self.run("confirmation", lift_threshold=True)
+
+    def reject(self, run_id: int, actor: str) -> None:
+        self._take_held(run_id, "rejected", actor)
+
+    def _take_held(self, run_id: int, status: str, actor: str) -> None:
+        if self.store.get("held_run") != run_id:
+            raise NothingHeld(f"run {run_id} is not the held run")
+        self.store.delete("held_run")
+        self.store.set_run_status(run_id, status, f"held run {status} by {actor}")
+
+    def held_run(self) -> int | None:
+        return self.store.get("held_run")
+
+    # -- "why is this user deactivated?" (SYNC-8) --------------------------------------
+    def why_deactivated(self, emply_user_id: str) -> dict[str, Any] | None:
+        for change in self.store.changes(emply_user_id=emply_user_id, kind="deactivate"):
+            if change["status"] == "success":
+                return change
+        return None
+
+    def _now(self) -> str:
+        """The host's "now" (the simulation clock when simulated), as Graph writes it."""
+        return self.emply.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _only_user(result: Plan, entra_id: str) -> Plan:
+    result.actions = [a for a in result.actions if a.entra_id == entra_id]
+    return result
+
+
+def _describe(action: Action, status: str, error: str | None = None) -> dict[str, Any]:
+    data = asdict(action)
+    data.pop("data", None)
+    data["status"] = status
+    if error:
+        data["error"] = error
+    return data
+
+
+def new_password() -> str:
+    """A throw-away initial password for users created in Entra (EXT-1)."""
+    return "Aa1!" + secrets.token_urlsafe(12)
