@@ -16,7 +16,7 @@ ROUTE_MODULES = ("users", "groups", "directory", "photos", "calendars", "delta",
 
 def create_app(world) -> Flask:
     """Build the Graph v1.0 app over ``world`` (a :class:`mocks.world.World`)."""
-    app = Flask("mocks.graph")
+    app = Flask("mocks.graph", static_folder=None)  # no /static route: every route is Graph's
     app.config["WORLD"] = world
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
