@@ -145,9 +145,11 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
             newly_linked.add(uid)
             state.user_groups[uid] = frozenset(groups)
             state.unsynced_links.add(uid)
-            if existing.active:  # PIC-1 and CAL-2 apply from the first run on
-                _photo(ctx, replace(existing, entra_id=uid))
-                _calendars(ctx, replace(existing, entra_id=uid))
+            linked = replace(existing, entra_id=uid)
+            if existing.active:  # PIC-1, CAL-2 and the writes to Entra apply from the first run
+                _photo(ctx, linked)
+                _calendars(ctx, linked)
+            _write_to_entra(ctx, state, linked, entra_user)
             continue
         employee = employees_by_email.get(email)
         if employee is not None and employee.user_id is None:
