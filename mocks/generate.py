@@ -229,10 +229,13 @@ class _Generator:
             default = [str(d["name"]).lower() for d in self.entra["domains"]
                        if isinstance(d, dict) and d.get("default")]
             return default + [d for d in verified if d not in default]
-        names = ["contoso.com", f"contoso.{(self.country or 'dk').lower()}"]
-        if names[1] == names[0]:
-            names.pop()
-        self.entra["domains"] = [{"name": n, "default": i == 0} for i, n in enumerate(names)]
+        existing = list(self.entra.get("domains") or [])
+        listed = {str(d.get("name", "")).lower() for d in existing if isinstance(d, dict)}
+        names = [n for n in dict.fromkeys(["contoso.com",
+                                           f"contoso.{(self.country or 'dk').lower()}"])
+                 if n not in listed] or [f"generated-{self.o.seed}.example.com"]
+        self.entra["domains"] = existing + [{"name": n, "default": i == 0 and not any(
+            isinstance(d, dict) and d.get("default") for d in existing)} for i, n in enumerate(names)]
         return names
 
     def group_names(self) -> list[str]:
@@ -278,11 +281,8 @@ class _Generator:
         if dep_count:
             order = list(range(dep_count))
             rng.shuffle(order)  # which department is the big one varies with the seed
-            cum, total = [], 0.0
-            for w in weights_zipf(dep_count):
-                total += w
-                cum.append(total)
-            drawn = rng.choices(range(dep_count), cum_weights=cum, k=n)
+            drawn = rng.choices(range(dep_count), cum_weights=_cumulative(weights_zipf(dep_count)),
+                                k=n)
             departments = [first_dep + order[d] for d in drawn]
         domain_cum = _cumulative([0.8] + [0.2 / (len(domains) - 1)] * (len(domains) - 1)
                                  if len(domains) > 1 else [1.0])
@@ -399,7 +399,9 @@ class _Generator:
         titles = {str(d.get("title", "")).casefold() for d in emply.get("departments") or []
                   if isinstance(d, dict)}
         self.emply_people(users, role_names)
-        if emply.get("integration") is None and groups:
+        integration = emply.get("integration")
+        if isinstance(integration, dict) and "syncedGroups" not in integration and groups \
+                or integration is None and "integration" not in emply and groups:
             defaults = {"language": self.language,
                         "timeZone": _TIME_ZONES.get(self.country or "", "UTC"),
                         "currency": _CURRENCIES.get(self.country or "", "EUR")}
@@ -418,7 +420,7 @@ class _Generator:
                 if "manager" in role_names and not role_names["manager"].get("isAdministrator"):
                     managers["role"] = role_names["manager"]["name"]
                 synced.append(managers)
-            emply["integration"] = {"syncedGroups": synced}
+            emply["integration"] = {**(integration or {}), "syncedGroups": synced}
 
     def emply_people(self, users: list[dict[str, Any]], role_names: dict[str, Any]) -> None:
         """An Emply administrator (a generated person) and, for a share, employee profiles."""
