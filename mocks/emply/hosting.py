@@ -10,6 +10,7 @@ the new clock's 30-minute schedule.
 from __future__ import annotations
 
 import os
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -121,6 +122,6 @@ def in_process_host(world, http: httpx.Client, graph_url: str, identity_url: str
 def served_host(world, ca_file: str, graph_url: str, identity_url: str,
                 store_path: str = ":memory:") -> IntegrationHost:
     """The host for a served world: real HTTPS to Graph, real waiting."""
-    http = httpx.Client(verify=ca_file, timeout=30.0)
+    http = httpx.Client(verify=ssl.create_default_context(cafile=ca_file), timeout=30.0)
     return IntegrationHost(world, http, graph_url, identity_url, sleep=time.sleep,
                            store_path=store_path)

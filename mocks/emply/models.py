@@ -273,6 +273,10 @@ class Emply:
         # Whatever the sync core keeps between runs; JSON-shaped, dumped as is.
         self.sync_store: dict[str, Any] = {}
         self._listeners: list[Listener] = []
+        # Lookups by e-mail and Entra link, kept complete by every path that adds, removes
+        # or renames a user (rare renames rebuild them), so the sync stays fast at 10,000 users.
+        self._by_email: dict[str, str] = {}
+        self._by_entra: dict[str, str] = {}
         clock.subscribe(self._on_clock)
 
     def now(self) -> datetime:
@@ -524,6 +528,7 @@ class Emply:
             vars(emp).update(vars(trial))
             if user is not None:
                 self._copy_from_employee(user, emp)
+                self._reindex()
         self.archive_due()
         return emp
 
@@ -625,11 +630,19 @@ class Emply:
         """SYNC-1: the user whose e-mail is identical after trimming and case-folding."""
         key = address.strip().casefold()
         with self.lock:
-            return next((u for u in self.users.values() if u.email.casefold() == key), None)
+            user = self.users.get(self._by_email.get(key, ""))
+            return user if user is not None and user.email.casefold() == key else None
 
     def user_by_entra_id(self, object_id: str) -> User | None:
         with self.lock:
-            return next((u for u in self.users.values() if u.entra_object_id == object_id), None)
+            user = self.users.get(self._by_entra.get(object_id, ""))
+            return user if user is not None and user.entra_object_id == object_id else None
+
+    def _reindex(self) -> None:
+        """Rebuild the e-mail and Entra-link lookups (after a rename or a bulk change)."""
+        self._by_email = {u.email.casefold(): u.id for u in self.users.values()}
+        self._by_entra = {u.entra_object_id: u.id for u in self.users.values()
+                          if u.entra_object_id}
 
     def deactivated_users(self) -> list[User]:
         with self.lock:
@@ -661,6 +674,9 @@ class Emply:
                 user.entra_object_id = entra_object_id
             user.employee_id = emp.id if emp else None
             self.users[user.id] = user
+            self._by_email[user.email.casefold()] = user.id
+            if user.entra_object_id:
+                self._by_entra[user.entra_object_id] = user.id
             return user
 
     def update_user(self, user_id: str, body: dict[str, Any], actor: str = SYSTEM) -> User:
@@ -686,6 +702,7 @@ class Emply:
             self._check_user_email(trial.email, user.id)
             trial.employee_id = employee_id
             vars(user).update(vars(trial))
+            self._reindex()
             return user
 
     def _apply_user(self, user: User, body: dict[str, Any], *, creating: bool) -> None:
@@ -737,7 +754,11 @@ class Emply:
             user = self.user(user_id)
             if object_id:
                 self._check_entra_link(object_id, user.id)
+            if user.entra_object_id:
+                self._by_entra.pop(user.entra_object_id, None)
             user.entra_object_id = object_id or None
+            if object_id:
+                self._by_entra[object_id] = user.id
             return user
 
     def _check_entra_link(self, object_id: str, user_id: str | None) -> None:
@@ -754,6 +775,8 @@ class Emply:
                 if self.roles[role_id].is_admin:
                     self._check_admin_removal(user, self.roles[role_id], actor, "delete")
             del self.users[user.id]
+            self._by_email.pop(user.email.casefold(), None)
+            self._by_entra.pop(user.entra_object_id or "", None)
             self.events = {k: e for k, e in self.events.items() if e.user_id != user.id}
             if user.entra_object_id:
                 self.deleted_entra_links.add(user.entra_object_id)
