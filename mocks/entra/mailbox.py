@@ -278,9 +278,21 @@ def _parse_dtz(name: str, value: Any) -> datetime:
         raise EntraError(400, "ErrorPropertyValidationFailure",
                          f"At least one property failed validation: '{name}.dateTime' "
                          f"'{value['dateTime']}' is not a date and time.") from None
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(zone)
-    return parsed.replace(tzinfo=zone)
+    try:
+        moment = parsed.astimezone(zone) if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
+        utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        utc = None
+    # Events are shown in any time zone later, so the instant must stay a date in every zone.
+    if utc is None or not _EARLIEST <= utc <= _LATEST:
+        raise EntraError(400, "ErrorPropertyValidationFailure",
+                         f"At least one property failed validation: '{name}.dateTime' "
+                         f"'{value['dateTime']}' is out of the supported range.")
+    return moment
+
+
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def _parse_local(text: str) -> datetime:
@@ -293,7 +305,8 @@ def _parse_local(text: str) -> datetime:
 
 
 def _graph_datetime(value: datetime) -> str:
-    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond:06d}0"
+    # %Y is not zero-padded below year 1000 on every platform; Graph's form always is.
+    return f"{value.year:04d}-{value:%m-%dT%H:%M:%S}.{value.microsecond:06d}0"
 
 
 def in_zone(value: dict[str, str], zone_name: str = "UTC") -> dict[str, str]:

@@ -238,7 +238,8 @@ def parse_query(etype: EntityType | None, allowed: frozenset[str] | set[str] = A
 def parse_top(raw: str) -> int:
     """``$top``: an integer from 1 to 999 inclusive."""
     text = raw.strip()
-    if not re.fullmatch(r"[+-]?\d+", text) or not 1 <= int(text) <= MAX_PAGE_SIZE:
+    # ASCII digits only: Python's \d and int() would also take e.g. Arabic-Indic digits.
+    if not re.fullmatch(r"[+-]?[0-9]+", text) or not 1 <= int(text) <= MAX_PAGE_SIZE:
         raise bad_request(f"Invalid page size specified: '{raw}'. Must be between 1 and "
                           f"{MAX_PAGE_SIZE} inclusive.", "Request_BadRequest")
     return int(text)
