@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -227,11 +228,13 @@ def serve_command(scenario: str, port_file: str | None, host: str, log_requests:
     doc, world = open_scenario(scenario)
     client_id, client_secret = _app_credentials(world)
     api_key = _emply_key(world, doc)
+    _check_can_listen(host)
     served = ServedWorld(world, host=host, quiet=not log_requests)
     try:
         served.start()
-    except OSError as exc:
-        raise Failure(f"cannot listen on {host}: {exc.strerror or exc}") from None
+    except (OSError, SystemExit) as exc:  # werkzeug exits when it cannot bind
+        reason = exc.strerror if isinstance(exc, OSError) else "the address cannot be bound"
+        raise Failure(f"cannot listen on {host}: {reason or exc}") from None
     stoppers: list[Callable[[], None]] = []
     written = False
     stop = threading.Event()
@@ -274,6 +277,17 @@ def serve_command(scenario: str, port_file: str | None, host: str, log_requests:
                 Path(port_file or "").unlink()
 
 
+def _check_can_listen(host: str) -> None:
+    """Fail with the system's reason when ``host`` cannot be listened on (before anything starts)."""
+    try:
+        infos = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.bind(address)
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}: {exc.strerror or exc}") from None
+
+
 def _app_credentials(world: Any) -> tuple[str, str]:
     """Client id and secret of the app the sync signs in as (added when the world has none)."""
     apps = list(world.tenant.apps.values())
@@ -305,7 +319,7 @@ def _wait_until_answering(served: Any, timeout: float = 10.0) -> None:
     if served.emply_url:
         urls.append(f"{served.emply_url}/openapi.json")
     deadline = time.monotonic() + timeout
-    with httpx.Client(verify=served.ssl_context(), timeout=2.0) as client:
+    with httpx.Client(verify=served.ssl_context(), timeout=2.0, trust_env=False) as client:
         for url in urls:
             while True:
                 try:
