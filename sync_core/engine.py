@@ -18,12 +18,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sync_core import rules
+from sync_core.directory import Directory
 from sync_core.entra import EntraAdapter
 from sync_core.graph import GraphError
 from sync_core.model import Action, EmplyView, EntraView, LastState, Plan, Settings
 from sync_core.store import Store
 
 INTERVAL = timedelta(minutes=30)
+RUNS_PER_DAY = 48
 
 
 class EmplyPort(Protocol):
@@ -71,6 +73,7 @@ class SyncEngine:
         self._running = threading.Lock()
         self.on_applied = on_applied  # test hook: called after each applied change
         self.next_due: datetime | None = None
+        self.directory = Directory(store)
         for run_id in store.mark_interrupted(self._now()):
             store.set_run_status(run_id, "interrupted")
 
@@ -130,23 +133,32 @@ class SyncEngine:
         return self._apply(run_id, result, only)
 
     def _read_entra(self, settings: Settings, emply: EmplyView, only: str | None) -> EntraView:
-        view = self.entra.read_directory(settings.group_ids)
-        if not view.complete:
-            return view
-        in_scope = {m for members in view.members.values() for m in members}
+        """Bring the directory copy up to date (delta, or a full read), then do the
+        per-user reads that are due. Any failure gives an incomplete view (SAFE-1)."""
+        directory = self.directory
+        try:
+            changed = self._refresh_directory(settings.group_ids)
+        except GraphError as exc:
+            return EntraView(complete=False, errors=(str(exc),))
+        view = EntraView(
+            users=directory.users,
+            members={g: tuple(directory.members.get(g, ())) for g in settings.group_ids},
+            tenant_hybrid=directory.tenant_hybrid, domains=directory.domains)
+        in_scope = sorted({m for members in view.members.values() for m in members
+                           if m in directory.users})
         if only is not None:
-            in_scope &= {only}
+            due = [only] if only in in_scope else []
+        elif changed is None:
+            due = in_scope  # a full read refreshes everyone
+        else:
+            due = self._due_per_user_reads(in_scope, changed)
         by_entra = emply.user_by_entra_id()
         by_email = emply.user_by_email()
         photo_users, calendar_users, event_calendars = [], [], []
-        for uid in sorted(in_scope):
-            entra_user = view.users.get(uid)
-            if entra_user is None:
-                continue
-            user = by_entra.get(uid) or by_email.get(entra_user.email)
-            if user is not None and user.employee_id:
-                continue  # PIC-1 and roles do not apply; calendars need a sync-managed user
-            photo_users.append(uid)
+        for uid in due:
+            user = by_entra.get(uid) or by_email.get(directory.users[uid].email)
+            if user is None or not user.employee_id:
+                photo_users.append(uid)  # PIC-1: only users without an employee profile
             if settings.calendar_sync and (user is None or user.calendar_sync):
                 calendar_users.append(uid)
                 for cal in (user.calendars if user else ()):
@@ -159,7 +171,51 @@ class SyncEngine:
         except GraphError as exc:
             view.complete = False
             view.errors = (str(exc),)
+            return view
+        if only is None:
+            self.store.delete("pending_refresh")
         return view
+
+    def _refresh_directory(self, group_ids: list[str]) -> set[str] | None:
+        """Delta round when the copy covers the synced groups; else a full read.
+
+        Returns the users that changed, or None after a full read (everyone). A delta
+        link Graph no longer knows (410) falls back to a clean full read.
+        """
+        directory = self.directory
+        if directory.covers(group_ids):
+            try:
+                user_items, users_link = self.entra.delta_round(directory.users_link or "")
+                group_items, groups_link = self.entra.delta_round(directory.groups_link or "")
+            except GraphError as exc:
+                if exc.status != 410:
+                    raise
+                directory.forget()
+            else:
+                changed = directory.apply(user_items, group_items, users_link, groups_link)
+                pending = set(self.store.get("pending_refresh", [])) | changed
+                self.store.put("pending_refresh", sorted(pending))
+                return pending
+        users_link, groups_link = self.entra.delta_start()
+        view = self.entra.read_directory(group_ids)
+        if not view.complete:
+            raise GraphError("GET", "directory", None, "incomplete", "; ".join(view.errors))
+        directory.replace(view.users, view.members, view.tenant_hybrid, view.domains,
+                          users_link, groups_link)
+        return None
+
+    def _due_per_user_reads(self, in_scope: list[str], changed: set[str]) -> list[str]:
+        """Photos and calendars are not in delta: each user is read once a day, spread
+        evenly over the runs (a rolling window of 1/48 of the users), and at once when
+        delta reported them changed (decision, issue 7)."""
+        if not in_scope:
+            return []
+        share = -(-len(in_scope) // RUNS_PER_DAY)
+        cursor = self.store.get("refresh_cursor", 0) % len(in_scope)
+        window = in_scope[cursor:cursor + share]
+        window += in_scope[:max(0, cursor + share - len(in_scope))]
+        self.store.put("refresh_cursor", (cursor + share) % len(in_scope))
+        return sorted(set(window) | (changed & set(in_scope)))
 
     def _hold(self, run_id: int, result: Plan) -> RunResult:
         """SAFE-2: nothing is applied; the staged changes are logged as such."""

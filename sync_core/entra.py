@@ -44,6 +44,28 @@ class EntraAdapter:
         view.errors = tuple(errors)
         return view
 
+    def delta_start(self) -> tuple[str, str]:
+        """Delta links for users and groups that start from now (``$deltatoken=latest``).
+
+        Asked before a full read, so a change made during the read is reported again
+        by the next delta round rather than lost (replays are harmless).
+        """
+        users = self.graph.get_json("users/delta", params={"$deltatoken": "latest",
+                                                           "$select": USER_SELECT})
+        groups = self.graph.get_json("groups/delta", params={"$deltatoken": "latest",
+                                                             "$select": "id,displayName,members"})
+        return users["@odata.deltaLink"], groups["@odata.deltaLink"]
+
+    def delta_round(self, link: str) -> tuple[list[dict[str, Any]], str]:
+        """Every page of one delta round; returns the items and the next delta link."""
+        items: list[dict[str, Any]] = []
+        page = self.graph.get_json(link)
+        items += page.get("value", [])
+        while next_link := page.get("@odata.nextLink"):
+            page = self.graph.get_json(next_link)
+            items += page.get("value", [])
+        return items, page["@odata.deltaLink"]
+
     def _direct_user_members(self, group_id: str) -> list[str]:
         """SYNC-13: direct members only, users only (the microsoft.graph.user cast)."""
         try:

@@ -9,9 +9,11 @@ file when served, ``":memory:"`` in tests.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +79,23 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def execute_script(self, script: str) -> None:
+        """Run DDL for a component that keeps its own tables here (the directory copy)."""
+        with self._lock:
+            self._db.executescript(script)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All statements in the block commit together, or none does."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # -- key/value ---------------------------------------------------------------
     def get(self, key: str, default: Any = None) -> Any:

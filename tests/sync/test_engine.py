@@ -89,12 +89,9 @@ def test_external_users_and_admins_are_left_alone(sim):
 
 def test_partial_read_deactivates_nobody(sim):
     sim.run()
-    group_id = sim.group("HR").id
     sim.world.faults = FaultPlan.from_json(
-        {"rules": [{"pathPrefix": f"/groups/{group_id}/members", "unavailableRate": 1.0}]})
-    for name in ("Employee",):
-        sim.tenant.remove_member(sim.group(name).id,
-                                 sim.entra_user("nina.holm@contoso.dk").id)
+        {"rules": [{"pathPrefix": "/groups/delta", "unavailableRate": 1.0}]})
+    sim.tenant.remove_member(sim.group("Employee").id, sim.entra_user("nina.holm@contoso.dk").id)
     result = sim.run()
     assert result["status"] == "failure"
     assert result["changes"][0]["rule"] == "SAFE-1"
@@ -102,6 +99,16 @@ def test_partial_read_deactivates_nobody(sim):
     sim.world.faults = FaultPlan()
     sim.run()
     assert not sim.user("nina.holm@contoso.dk").active
+
+
+def test_first_full_read_that_misses_a_group_changes_nothing(sim):
+    group_id = sim.group("HR").id
+    sim.world.faults = FaultPlan.from_json(
+        {"rules": [{"pathPrefix": f"/groups/{group_id}/members", "unavailableRate": 1.0}]})
+    result = sim.run()
+    assert result["status"] == "failure" and result["changes"][0]["rule"] == "SAFE-1"
+    assert sim.user("nina.holm@contoso.dk") is None
+    assert sim.user("megan.jordan@contoso.com").entra_object_id is None
 
 
 def test_throttled_graph_is_waited_for_on_the_simulation_clock(sim):

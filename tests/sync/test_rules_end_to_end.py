@@ -184,20 +184,34 @@ def test_sync_11_hybrid_tenant_refuses_write_options(sim):
 
 
 # -- PIC-1 --------------------------------------------------------------------------------------
-def test_pic_1_photo_changes_follow_for_users_without_employee(sim):
+def _new_photo_for(sim, *upns: str) -> bytes:
     from mocks.entra.loader import generated_photo
 
+    photo = generated_photo("another picture", "image/png", 64, 64)
+    for upn in upns:
+        response = sim.graph("PUT", f"/users/{sim.entra_user(upn).id}/photo/$value",
+                             content=photo, headers={"Content-Type": "image/png"})
+        assert response.status_code in (200, 204), response.text
+    return photo
+
+
+def test_pic_1_photo_changes_arrive_within_a_day_for_users_without_employee(sim):
     sim.run()
     first = sim.user("megan.jordan@contoso.com").photo.entra_etag
-    new_photo = generated_photo("another picture", "image/png", 64, 64)
-    for upn in ("megan.jordan@contoso.com", "ray.ross@contoso.com"):
-        response = sim.graph("PUT", f"/users/{sim.entra_user(upn).id}/photo/$value",
-                             content=new_photo, headers={"Content-Type": "image/png"})
-        assert response.status_code in (200, 204), response.text
-    sim.run()
+    photo = _new_photo_for(sim, "megan.jordan@contoso.com", "ray.ross@contoso.com")
+    sim.advance(24 * 60)  # a day of scheduled runs: every user's photo is read once
     megan = sim.user("megan.jordan@contoso.com")
-    assert megan.photo.entra_etag != first and megan.photo.content == new_photo
+    assert megan.photo.entra_etag != first and megan.photo.content == photo
     assert sim.user("ray.ross@contoso.com").photo is None  # connected to an employee
+
+
+def test_pic_1_photo_is_read_at_once_when_delta_reports_the_user_changed(sim):
+    sim.run()
+    photo = _new_photo_for(sim, "megan.jordan@contoso.com")
+    megan_id = sim.entra_user("megan.jordan@contoso.com").id
+    sim.graph("PATCH", f"/users/{megan_id}", json={"jobTitle": "Head of HR"})
+    sim.run()
+    assert sim.user("megan.jordan@contoso.com").photo.content == photo
 
 
 # -- CAL-1 and CAL-2 -----------------------------------------------------------------------------
