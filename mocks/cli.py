@@ -223,12 +223,35 @@ def serve_command(scenario: str, port_file: str | None, host: str, log_requests:
 
     SCENARIO is a built-in name or a YAML file (default: faq). Stop with Ctrl-C or SIGTERM.
     """
+    with stop_signals() as stop:
+        doc, world = open_scenario(scenario)
+        _check_can_listen(host)
+        if not stop.is_set():
+            _serve(world, doc, scenario, host, port_file, log_requests, stop)
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[threading.Event]:
+    """An event set by SIGTERM or Ctrl-C (SIGINT) while inside; the old handlers come back after."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signals reach the main thread only; the caller stops by setting the event
+        return
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(world: Any, doc: dict[str, Any], scenario: str, host: str, port_file: str | None,
+           log_requests: bool, stop: threading.Event) -> None:
     from mocks.serving import ServedWorld
 
-    doc, world = open_scenario(scenario)
     client_id, client_secret = _app_credentials(world)
     api_key = _emply_key(world, doc)
-    _check_can_listen(host)
     served = ServedWorld(world, host=host, quiet=not log_requests)
     try:
         served.start()
@@ -237,9 +260,6 @@ def serve_command(scenario: str, port_file: str | None, host: str, log_requests:
         raise Failure(f"cannot listen on {host}: {reason or exc}") from None
     stoppers: list[Callable[[], None]] = []
     written = False
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         _wait_until_answering(served)
         for hook in SERVE_HOOKS:
@@ -266,8 +286,6 @@ def serve_command(scenario: str, port_file: str | None, host: str, log_requests:
             pass
         err.print("Stopping…")
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         for stopper in reversed(stoppers):
             with contextlib.suppress(Exception):
                 stopper()
