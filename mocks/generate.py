@@ -170,6 +170,7 @@ class _Generator:
     def __init__(self, options: Options, base: dict[str, Any],
                  progress: Callable[[int, int], None] | None) -> None:
         self.o = options
+        _check_shape(base)
         self.doc = copy.deepcopy(base)
         self.progress = progress
         self.rng = random.Random(f"generate:{options.seed}")
@@ -197,8 +198,7 @@ class _Generator:
         domains = self.domains()
         groups = self.group_names()
         users, departments = self.users(domains, groups)
-        self.entra.setdefault("users", [])
-        self.entra["users"] = list(self.entra["users"] or []) + users
+        self.entra["users"] = list(self.entra.get("users") or []) + users
         memberships = self.memberships(users, departments, len(groups))
         group_docs = [{"displayName": name, "description": self.group_description(i, name),
                        "securityEnabled": True, "mailEnabled": False,
@@ -465,3 +465,20 @@ def _cumulative(weights: list[float]) -> list[float]:
         total += w
         out.append(total)
     return out
+
+
+def _check_shape(doc: dict[str, Any]) -> None:
+    """The parts the generator adds to must be what the loaders expect (ValueError names them)."""
+    lists = {"entra": ("domains", "apps", "users", "deletedUsers", "groups", "calendarShares"),
+             "emply": ("apiKeys", "roles", "departments", "employees", "users")}
+    for part, keys in lists.items():
+        value = doc.get(part)
+        if value is not None and not isinstance(value, dict):
+            raise ValueError(f"{part}: expected a mapping, got {type(value).__name__}")
+        for key in keys:
+            item = (value or {}).get(key)
+            if item is not None and not isinstance(item, list):
+                raise ValueError(f"{part}.{key}: expected a list, got {type(item).__name__}")
+    integration = (doc.get("emply") or {}).get("integration")
+    if integration is not None and not isinstance(integration, dict):
+        raise ValueError(f"emply.integration: expected a mapping, got {type(integration).__name__}")

@@ -158,7 +158,7 @@ def _load(raw: Any, source: str, nodes: yaml.Node | None, world,
     try:
         doc = expand(raw, progress)
     except (ValueError, TypeError, AttributeError) as exc:
-        if isinstance(raw.get("generate"), dict) and not str(exc).startswith("generate"):
+        if not isinstance(exc, ValueError):
             exc = ValueError(f"generate: cannot generate into this document ({exc})")
         raise fail(exc) from None
     if default_name and not doc.get("name"):

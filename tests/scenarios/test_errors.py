@@ -212,6 +212,17 @@ def test_error_in_what_generate_made_points_at_generate(refusal):
     assert error.line == 1 and "generate" in error.message
 
 
+def test_wrong_shape_under_a_generate_part(refusal):
+    text = """\
+    generate: {users: 3}
+    entra:
+      users: {userPrincipalName: a@contoso.com}
+    """
+    error = refusal(text)
+    assert (error.path, error.line) == ("entra.users", 3)
+    assert "expected a list, got dict" in error.message
+
+
 def test_missing_file_and_unknown_name():
     with pytest.raises(ScenarioError, match="no such file"):
         load_world("does/not/exist.yaml")
