@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from mocks.emply import openapi
 from mocks.emply.errors import EmplyError
+from mocks.emply.pages import bp as pages_bp
 from mocks.emply.responses import bp
 from mocks.emply.sync_routes import bp as sync_bp
 
@@ -66,6 +67,7 @@ def create_app(world) -> Flask:
     install_log_redaction()
     app.register_blueprint(bp, url_prefix="/v1/<customer>")
     app.register_blueprint(sync_bp, url_prefix="/v1/<customer>")
+    app.register_blueprint(pages_bp, url_prefix="/ui")  # demo pages, see mocks/emply/pages.py
     if importlib.util.find_spec("mocks.sim.responses") is not None:
         from mocks.sim.responses import bp as sim_bp
 

@@ -11,7 +11,7 @@ import httpx
 def _routes(app) -> set[tuple[str, str]]:
     found = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or rule.rule.startswith("/_sim"):
+        if rule.endpoint == "static" or rule.rule.startswith(("/_sim", "/ui")):  # /ui: pages
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
