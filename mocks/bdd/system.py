@@ -174,6 +174,20 @@ class Harness:
         self._graph = self._client(base_url=endpoints.graph_url,
                                    headers={"Authorization": f"Bearer {token['access_token']}"})
         self._emply = self._client(base_url=self.emply_url, params={"apiKey": wb.API_KEY})
+        self._remember_entra_ids()
+
+    def _remember_entra_ids(self) -> None:
+        """Note every person's Entra object id now, so steps find them after a deletion."""
+        by_upn = {p.upn.lower(): name for name, p in self.builder.people.items() if p.upn}
+        url: str | None = "/users"
+        params: dict[str, str] | None = {"$select": "id,userPrincipalName", "$top": "999"}
+        while url:
+            page = self.expect(self.graph("GET", url, params=params), "listing Entra users").json()
+            for user in page["value"]:
+                name = by_upn.get(user["userPrincipalName"].lower())
+                if name is not None:
+                    self._entra_ids[name] = user["id"]
+            url, params = page.get("@odata.nextLink"), None
 
     def new_client(self, **kwargs: Any) -> httpx.Client:
         """A plain client that reaches every app of the target (closed with the harness)."""
@@ -244,6 +258,10 @@ class Harness:
         return self.builder.email_of(name)
 
     def upn(self, name: str) -> str:
+        """A person's user principal name; for someone made in Emply, their e-mail."""
+        person = self.builder.people.get(name)
+        if person is not None and person.upn is None:
+            return person.email
         return self.builder.upn_of(name)
 
     def entra_id(self, name: str) -> str:
