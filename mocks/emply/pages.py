@@ -48,6 +48,12 @@ LOG = logging.getLogger(__name__)
 ADVANCE = timedelta(minutes=30)
 TOKEN_COOKIE = "emply_sim_token"
 MANUAL_REASON = "deactivated by hand in Emply"
+# The integration settings as Emply's setup pages and docs/rules.md name them.
+TOGGLE_LABELS = {"updateRolesAfterFirstSync": "Update roles after first sync (SYNC-6)",
+                 "calendarSync": "Calendar sync (CAL-1)",
+                 "updateEntra": "Update Entra ID (SYNC-5)",
+                 "deleteInEntra": "Delete in Entra ID (DEL-1)",
+                 "createInEntra": "Create in Entra ID (EXT-1)"}
 
 bp = Blueprint("emply_pages", __name__, template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -242,7 +248,8 @@ def overview():
                     "deactivated": sum(not u.active for u in users),
                     "employees": sum(employees.values()), "by_status": employees},
             last_run=last[0] if last else None, next_due=eng.next_due if eng else None,
-            held=eng.held_run() if eng else None, scenarios=scenarios.list_builtin())
+            held=eng.held_run() if eng else None, scenarios=scenarios.list_builtin(),
+            changes=eng.store.changes(limit=6) if eng else [])
 
 
 @bp.get("/users")
@@ -307,7 +314,8 @@ def integration():
     e = emply()
     with e.lock:
         return render_template(
-            "pages/integration.html", s=e.settings, toggles=TOGGLES, roles=e.roles,
+            "pages/integration.html", s=e.settings, toggles=TOGGLES, labels=TOGGLE_LABELS,
+            roles=e.roles,
             departments=e.departments, audit=list(reversed(e.audit))[:25],
             describe=e.describe, entra_name=world().tenant.display_name)
 

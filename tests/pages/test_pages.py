@@ -23,6 +23,7 @@ def test_overview_shows_tenant_runs_and_counts(faq):
     sync = text(faq.get("/ui/"), "sync")
     assert "Last run: #1 partial" in sync  # Mads Jensen has an employee but no account (SYNC-7)
     assert text(faq.get("/ui/"), "count-active") == "5"  # Lars and Sofie created
+    assert "SYNC-10 create_user create success" in text(faq.get("/ui/"), "latest")
 
 
 def test_users_page_lists_active_and_deactivated_with_the_reason(faq):
@@ -102,9 +103,9 @@ def test_integration_page_shows_groups_in_order_with_roles_defaults_and_toggles(
     assert "Employee aaaaaaaa-0001-4000-8000-000000000001 Employee Sales en Europe/Copenhagen DKK" in groups
     assert "HR aaaaaaaa-0002-4000-8000-000000000002 HR People & Culture en" in groups
     toggles = text(page, "toggles")
-    assert "updateRolesAfterFirstSync on Switch off" in toggles
-    assert "calendarSync off Switch on" in toggles
-    assert "held at ≥ 10 users and > 20.0 %" in toggles
+    assert "Update roles after first sync (SYNC-6) updateRolesAfterFirstSync on Switch off" in toggles
+    assert "Calendar sync (CAL-1) calendarSync off Switch on" in toggles
+    assert "held at ≥ 10 users and > 20 % of the active synced users (SAFE-2)" in toggles
     assert "3f6c2a1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b" in text(page, "tenant")
 
 
