@@ -6,10 +6,8 @@ import re
 
 import httpx
 import msal
-import pytest
 
 from .conftest import CHROMIUM, missing_prerequisites, screenshot
-
 
 MEGAN = "megan.jordan@contoso.com"
 
