@@ -18,6 +18,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -377,7 +378,88 @@ def _print_served(scenario: str, info: dict[str, Any]) -> None:
     out.file.flush()
 
 
-# -- commands added by the sync core: `demo` and `run` go here, one decorated function each ------
+# -- demo and run: the sync core in-process ------------------------------------------------------
+@cli.command("demo")
+@click.argument("scenario", default="faq", metavar="[SCENARIO]")
+def demo_command(scenario: str) -> None:
+    """Play the FAQ's cases in-process and show what the sync did, and why.
+
+    With the built-in faq world (the default) it walks through the first sync, the four
+    role cases of "update roles after first sync" for a user with and without an
+    employee profile, deactivation and its reasons, calendars, and a resignation.
+    Any other SCENARIO gets its first sync and an hour of scheduled runs. No servers.
+    """
+    from mocks.demo import DemoError, run_demo
+
+    try:
+        run_demo(scenario, out)
+    except scenario_files.ScenarioError as exc:
+        raise Failure(str(exc)) from None
+    except DemoError as exc:
+        raise Failure(f"the demo cannot go on: {exc}") from None
+
+
+@cli.command("run")
+@click.argument("scenario", metavar="SCENARIO")
+@click.option("--for", "duration", default="2h", show_default=True, metavar="DURATION",
+              help="Simulated time to run: 90m, 2h, 1d or ISO 8601 (PT2H).")
+@click.option("--changes/--no-changes", default=True, show_default=True,
+              help="Print every change of the run log, not only the runs.")
+def run_command(scenario: str, duration: str, changes: bool) -> None:
+    """Run a world forward in simulated time and print the run log.
+
+    The sync runs every 30 minutes of simulated time; nothing waits in real time.
+    """
+    from mocks.inprocess import InProcess
+
+    span = _duration(duration)
+    _, world = open_scenario(scenario)
+    sim = InProcess(world)
+    try:
+        steps = max(1, int(span.total_seconds() // 1800))
+        with progress_bar("Running", enabled=steps >= 8) as progress:
+            for step in range(steps):
+                world.clock.advance(min(span, timedelta(minutes=30)))
+                progress(step + 1, steps)
+        engine = sim.engine
+        runs = list(reversed(engine.store.runs(limit=10_000)))
+        table = Table(title=f"{scenario}: {len(runs)} run(s) in {duration} of simulated time",
+                      title_justify="left")
+        for column in ("run", "started", "trigger", "status", "changes", "message"):
+            table.add_column(column, overflow="fold")
+        for run in runs:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(run.counts.items())) or "none"
+            table.add_row(str(run.id), run.started, run.trigger, run.status, counts,
+                          run.message or "")
+        out.print(table)
+        if changes:
+            log = Table(title="Run log", title_justify="left")
+            for column in ("run", "change", "who", "rule", "status", "reason"):
+                log.add_column(column, overflow="fold")
+            for change in reversed(engine.store.changes(limit=100_000)):
+                log.add_row(str(change["runId"]), change["kind"], change["email"] or "",
+                            change["rule"], change["status"], change["reason"])
+            out.print(log)
+    finally:
+        sim.close()
+
+
+def _duration(text: str) -> timedelta:
+    """``90m``, ``2h``, ``1d``, ``45s`` or an ISO 8601 duration, as a timedelta."""
+    from mocks.sim import SimError, parse_duration
+
+    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+    raw = text.strip().lower()
+    if raw[:-1].replace(".", "", 1).isdigit() and raw[-1:] in unit:
+        span = timedelta(**{unit[raw[-1]]: float(raw[:-1])})
+    else:
+        try:
+            span = parse_duration(text)
+        except SimError:
+            raise Failure(f"--for: {text!r} is not a duration such as 90m, 2h, 1d or PT2H") from None
+    if span <= timedelta(0):
+        raise Failure("--for: the duration must be more than zero")
+    return span
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,7 +7,7 @@ sync too.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from mocks.emply.models import SYNC, Emply
@@ -21,6 +21,7 @@ from sync_core.model import (
     EmplyView,
     Settings,
     SyncedGroup,
+    event_key,
 )
 from sync_core.store import Store
 
@@ -60,13 +61,23 @@ class EmplyAdapter:
                 EmplyEvent(ev.id, ev.user_id, ev.subject, _iso(ev.start), _iso(ev.end),
                            pushed_to=frozenset(ev.entra_links))
                 for ev in e.events.values() if ev.origin == "emply" and ev.removed_at is None)
+            shown: dict[str, set[tuple[str, str, str, str]]] = {}
+            calendar_entra_id = {c.id: c.entra_calendar_id
+                                 for u in e.users.values() for c in u.calendars}
+            for ev in e.events.values():
+                if ev.origin == "microsoft365" and ev.removed_at is None:
+                    cal = calendar_entra_id.get(ev.calendar_id or "")
+                    if cal:
+                        shown.setdefault(cal, set()).add(event_key(
+                            ev.entra_event_id or "", ev.subject, _iso(ev.start), _iso(ev.end)))
             deleted = set(e.deleted_entra_links)
             deleted |= {entra_id for entra_id, uid in links.items() if uid not in e.users}
             return EmplyView(
                 users=users, employees=employees,
                 admin_roles=frozenset(r.id for r in e.roles.values() if r.is_admin),
                 role_names={r.id: r.name for r in e.roles.values()},
-                deleted_entra_links=frozenset(deleted), events=events)
+                deleted_entra_links=frozenset(deleted), events=events,
+                shown_events={k: frozenset(v) for k, v in shown.items()})
 
     def apply(self, action: Action, entra: EntraAdapter, store: Store) -> None:
         """Carry out one action; raises on failure (the engine logs it)."""
@@ -129,13 +140,15 @@ class EmplyAdapter:
         self.emply.remove_calendar(action.emply_id or "", action.data["calendarId"])
 
     def _import_events(self, action: Action, entra: EntraAdapter, store: Store) -> None:
-        user_id = action.emply_id or ""
-        for event in action.data["events"]:
-            if event.get("transaction_id", "") and str(event["transaction_id"]).startswith("emply-"):
-                continue  # our own event, written there by push_event
-            self.emply.upsert_m365_event(user_id, action.data["calendarId"], event["id"],
-                                         event["subject"] or "(no subject)", event["start"],
-                                         event["end"])
+        """CAL-1: Emply's calendar shows exactly the calendar's current Microsoft 365 events."""
+        user_id, calendar_id = action.emply_id or "", action.data["calendarId"]
+        with self.emply.lock:
+            for event in action.data["events"]:
+                self.emply.upsert_m365_event(user_id, calendar_id, event["id"],
+                                             event["subject"] or "(no subject)", event["start"],
+                                             event["end"])
+            self.emply.retire_m365_events(user_id, calendar_id,
+                                          {event["id"] for event in action.data["events"]})
 
     def _push_event(self, action: Action, entra: EntraAdapter, store: Store) -> None:
         data = action.data
@@ -187,4 +200,4 @@ def _employee(emp: Any, emply: Emply, user_id: str | None) -> Employee:
 def _iso(value: datetime | str) -> str:
     if isinstance(value, str):
         return value
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")

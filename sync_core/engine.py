@@ -154,6 +154,12 @@ class SyncEngine:
             due = self._due_per_user_reads(in_scope, changed)
         by_entra = emply.user_by_entra_id()
         by_email = emply.user_by_email()
+        if settings.calendar_sync and only is None:
+            # Calendar sync just switched on (for all, or for one user): every default
+            # calendar exists, so a user with none in Emply has not been read yet.
+            unread = [uid for uid in in_scope if (u := by_entra.get(uid)) is not None
+                      and u.calendar_sync and not u.calendars]
+            due = sorted(set(due) | set(unread))
         photo_users, calendar_users, event_calendars = [], [], []
         for uid in due:
             user = by_entra.get(uid) or by_email.get(directory.users[uid].email)

@@ -62,6 +62,9 @@ class GraphClient:
         self._sleep = sleep
         self.max_attempts = max_attempts
         self.requests_made = 0
+        # When a list, every request sent is appended as (method, url, body bytes): the
+        # benchmark replays it with a bare client to find the floor.
+        self.recording: list[tuple[str, str, bytes]] | None = None
 
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
@@ -94,6 +97,8 @@ class GraphClient:
                     if found is not None:
                         return found
                 continue
+            if self.recording is not None:
+                self.recording.append((method, str(response.request.url), response.request.content))
             if response.status_code in RETRY_STATUSES and attempt < self.max_attempts:
                 self._sleep(retry_after(response, delay))
                 delay = min(delay * 2, 30)

@@ -26,6 +26,11 @@ REASON_TEXT = {
 }
 
 
+def event_key(event_id: str, subject: str, start: str, end: str) -> tuple[str, str, str, str]:
+    """An event as compared between Graph and Emply: times to the second, no zone suffix."""
+    return (event_id, subject or "", (start or "")[:19], (end or "")[:19])
+
+
 def normalise_email(value: str | None) -> str:
     """SYNC-1: e-mails are identical when equal after trimming and case-folding."""
     return (value or "").strip().casefold()
@@ -158,6 +163,8 @@ class EmplyView:
     role_names: dict[str, str] = field(default_factory=dict)
     deleted_entra_links: frozenset[str] = frozenset()  # Entra ids of users deleted in Emply
     events: tuple[EmplyEvent, ...] = ()
+    # Microsoft 365 events Emply shows, by Entra calendar id: {(event id, subject, start, end)}
+    shown_events: dict[str, frozenset[tuple[str, str, str, str]]] = field(default_factory=dict)
 
     def user_by_email(self) -> dict[str, EmplyUser]:
         return {normalise_email(u.email): u for u in self.users.values()}
@@ -213,6 +220,7 @@ class LastState:
     retired_roles: frozenset[str] = frozenset()
     unsynced_links: set[str] = field(default_factory=set)  # linked, roles not yet synced
     refused_entra_updates: dict[str, str] = field(default_factory=dict)  # entra id -> values hash
+    skipped_disabled: set[str] = field(default_factory=set)  # disabled accounts reported once
 
 
 # -- actions ----------------------------------------------------------------------

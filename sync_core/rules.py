@@ -28,8 +28,12 @@ from sync_core.model import (
     LastState,
     Plan,
     Settings,
+    event_key,
     normalise_email,
 )
+
+# transactionId prefix of events the sync wrote to Microsoft 365 (not imported back).
+PUSHED_PREFIX = "emply-"
 
 # Which rule a deactivation reason comes from (SYNC-8 lists the reasons).
 DEACTIVATION_RULE = {
@@ -82,6 +86,8 @@ def plan(entra: EntraView, emply: EmplyView, settings: Settings, last: LastState
     state = LastState(mapping=dict(mapping), retired_roles=ctx.retired_roles,
                       refused_entra_updates=dict(last.refused_entra_updates),
                       unsynced_links=set(last.unsynced_links))
+    state.skipped_disabled = {u for u in last.skipped_disabled
+                              if u in entra.users and not entra.users[u].account_enabled}
     newly_linked = _match_in_scope_users(ctx, state)
 
     for user in emply.users.values():
@@ -159,9 +165,11 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
                 "connects them", entra_id=uid, email=email))
             continue
         if not entra_user.account_enabled:
-            ctx.actions.append(Action(
-                "skip", "SYNC-8", "not created: the Entra account is disabled",
-                entra_id=uid, email=email))
+            if uid not in ctx.last.skipped_disabled:  # said once, not at every run
+                ctx.actions.append(Action(
+                    "skip", "SYNC-8", "not created: the Entra account is disabled",
+                    entra_id=uid, email=email))
+            state.skipped_disabled.add(uid)
             continue
         ctx.actions.append(_create_user(ctx, entra_user, groups))
         state.user_groups[uid] = frozenset(groups)
@@ -358,12 +366,19 @@ def _calendars(ctx: _Context, user: EmplyUser) -> None:
     enabled_ids = [c.entra_id for c in user.calendars if c.enabled and c.entra_id in editable]
     enabled_ids += [c.id for c in editable.values() if c.is_default and c.id not in present]
     for cal_id in enabled_ids:
-        if cal_id in ctx.entra.events:
+        if cal_id not in ctx.entra.events:
+            continue
+        theirs = [e for e in ctx.entra.events[cal_id]
+                  if not (e.transaction_id or "").startswith(PUSHED_PREFIX)]
+        wanted = frozenset(event_key(e.id, e.subject, e.start, e.end) for e in theirs)
+        shown = ctx.emply.shown_events.get(cal_id, frozenset())
+        if wanted != shown:
             ctx.actions.append(Action(
-                "import_events", "CAL-1", "events of an enabled calendar shown in Emply",
-                entra_id=uid, emply_id=user.id, email=user.email,
-                data={"calendarId": cal_id,
-                      "events": [e.__dict__ for e in ctx.entra.events[cal_id]]}))
+                "import_events", "CAL-1",
+                "the events of an enabled Microsoft 365 calendar changed; Emply's calendar "
+                "shows them", entra_id=uid, emply_id=user.id, email=user.email,
+                old=len(shown), new=len(wanted),
+                data={"calendarId": cal_id, "events": [e.__dict__ for e in theirs]}))
     for event in ctx.emply.events:
         if event.user_id != user.id:
             continue
@@ -376,7 +391,7 @@ def _calendars(ctx: _Context, user: EmplyUser) -> None:
                     new={"subject": event.subject, "calendarId": cal_id},
                     data={"eventId": event.id, "calendarId": cal_id, "subject": event.subject,
                           "start": event.start, "end": event.end, "timeZone": event.time_zone,
-                          "transactionId": f"emply-{event.id}-{cal_id}"}))
+                          "transactionId": f"{PUSHED_PREFIX}{event.id}-{cal_id}"}))
 
 
 # -- writes to Entra: SYNC-5, SYNC-11, DEL-1, EXT-1 --------------------------------

@@ -139,6 +139,7 @@ class Store:
             retired_roles=frozenset(self.get("retired_roles", [])),
             unsynced_links=set(self.get("unsynced_links", [])),
             refused_entra_updates=self.get("refused_entra_updates", {}),
+            skipped_disabled=set(self.get("skipped_disabled", [])),
         )
 
     def save_state(self, state: LastState, *, only: set[str] | None = None) -> None:
@@ -162,6 +163,8 @@ class Store:
                     unsynced = set(state.unsynced_links)
                 self.put("unsynced_links", sorted(unsynced))
                 self.put("refused_entra_updates", state.refused_entra_updates)
+                if only is None:
+                    self.put("skipped_disabled", sorted(state.skipped_disabled))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")

@@ -1057,6 +1057,22 @@ class Emply:
                 self._apply_event(event, body, creating=False)
             return event
 
+    def retire_m365_events(self, user_id: str, calendar_id: str, keep: set[str]) -> int:
+        """Remove from Emply's calendar the Microsoft 365 events of one calendar that are no
+        longer there (CAL-1); returns how many went."""
+        with self.lock:
+            user = self.user(user_id)
+            calendar = user.calendar(calendar_id)
+            if calendar is None:
+                raise EmplyError(404, "calendar_not_found",
+                                 f"User '{user.id}' has no calendar with id '{calendar_id}'.")
+            gone = [e for e in self.events.values()
+                    if e.origin == "microsoft365" and e.removed_at is None
+                    and e.calendar_id == calendar.id and e.entra_event_id not in keep]
+            for event in gone:
+                event.removed_at = self.now()
+            return len(gone)
+
     def link_event(self, event_id: str, entra_calendar_id: str, entra_event_id: str) -> CalendarEvent:
         """Record that an Emply event was written to an Entra calendar (the sync core)."""
         with self.lock:

@@ -368,3 +368,36 @@ def test_one_user_on_demand_shows_its_steps(sim):
     assert kinds[0] == "create_user"
     assert sim.user("nina.holm@contoso.dk") is not None
     assert sim.user("megan.jordan@contoso.com").entra_object_id is None  # nobody else touched
+
+
+def test_cal_1_events_of_enabled_calendars_show_in_emply_and_follow_outlook(sim):
+    sim.emply.update_settings({"calendarSync": True}, "user:hr-admin")
+    sim.run()
+    nina = sim.entra_user("nina.holm@contoso.dk")
+    calendars = sim.graph("GET", f"/users/{nina.id}/calendars").json()["value"]
+    default = next(c for c in calendars if c["isDefaultCalendar"])
+    team = next(c for c in calendars if c["name"] == "Team")
+    for calendar, subject in ((default, "Dentist"), (team, "Team offsite")):
+        created = sim.graph("POST", f"/users/{nina.id}/calendars/{calendar['id']}/events", json={
+            "subject": subject, "start": {"dateTime": "2026-02-04T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-02-04T10:00:00", "timeZone": "UTC"}})
+        assert created.status_code == 201, created.text
+    result = sim.run()
+    shown = {e.subject for e in sim.emply.list_events(sim.user("nina.holm@contoso.dk").id)}
+    assert shown == {"Dentist"}  # Team is an additional calendar: disabled until switched on
+    assert [c["rule"] for c in result["changes"] if c["kind"] == "import_events"] == ["CAL-1"]
+    assert [c for c in sim.run()["changes"] if c["kind"] == "import_events"] == []
+    dentist = next(e for e in sim.tenant.events.values() if e.props.get("subject") == "Dentist")
+    del sim.tenant.events[dentist.id]  # cancelled in Outlook
+    sim.graph("PATCH", f"/users/{nina.id}", json={"jobTitle": "Nurse"})  # delta: read Nina now
+    sim.run()
+    assert sim.emply.list_events(sim.user("nina.holm@contoso.dk").id) == []
+
+
+def test_cal_2_switching_calendar_sync_on_reads_everyones_calendars_in_the_next_run(sim):
+    for _ in range(3):
+        sim.run()  # incremental by now: nothing changes in Entra
+    sim.emply.update_settings({"calendarSync": True}, "user:hr-admin")
+    sim.run()
+    for email in ("ray.ross@contoso.com", "megan.jordan@contoso.com", "nina.holm@contoso.dk"):
+        assert [c.name for c in sim.user(email).calendars if c.is_default] == ["Calendar"]

@@ -1,0 +1,161 @@
+"""Scale benchmark of the sync core (issue 7): a seeded 10,000-user world served over
+HTTPS on loopback, synced in full, then incrementally with no change and with 1 % of
+users changed. Prints every figure on its own line with the command that produced it.
+
+    python benchmarks/sync_scale.py [--users 10000] [--groups 100] [--seed 7]
+
+Times are ratios measured in this one run (the machines are shared and noisy);
+request counts and memory are absolute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import resource
+import sys
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+
+from mocks.generate import Options, generate
+from mocks.serving import ServedWorld
+from mocks.world import World
+from mocks.worldfile import load
+
+PERMISSIONS = ["User.ReadWrite.All", "GroupMember.Read.All", "ProfilePhoto.Read.All",
+               "Calendars.ReadWrite", "Organization.Read.All"]
+
+
+def build_world(users: int, groups: int, seed: int) -> World:
+    base = {
+        "seed": seed, "clock": "2026-01-05T08:00:00Z",
+        "entra": {"tenant": {"displayName": "Benchmark"},
+                  "domains": [{"name": "contoso.dk", "default": True}, {"name": "contoso.com"}],
+                  "apps": [{"displayName": "Emply People", "permissions": PERMISSIONS}]},
+        "emply": {"integration": {"updateRolesAfterFirstSync": True, "calendarSync": True}},
+    }
+    doc = generate(Options(users=users, groups=groups, seed=seed, photos=0.3, calendars=0.1),
+                   base)
+    world = World()
+    load(world, doc)
+    return world
+
+
+def replay(recording: list[tuple[str, str, bytes]], token: str, ca: str) -> float:
+    """The floor: a bare httpx client sends the same requests, one after another."""
+    import ssl
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with httpx.Client(verify=ssl.create_default_context(cafile=ca), timeout=60) as client:
+        started = time.perf_counter()
+        for method, url, body in recording:
+            client.request(method, url, content=body or None, headers=headers)
+        return time.perf_counter() - started
+
+
+def minimum_requests(world: World, recording, applied: dict[str, int]) -> int:
+    """⌈users/999⌉ + Σ⌈members/999⌉ + ⌈per-user reads/20⌉ + photo GETs + Graph writes."""
+    users = len(world.tenant.users)
+    synced = [g.group_id for g in world.emply.settings.synced_groups]
+    members = sum(math.ceil(len([m for m in world.tenant.groups[g].members
+                                 if m in world.tenant.users]) / 999) or 1 for g in synced)
+    per_user = per_user_reads(recording)
+    writes = sum(applied.get(k, 0) for k in ("update_entra", "create_in_entra",
+                                              "delete_in_entra", "push_event"))
+    return math.ceil(users / 999) + members + math.ceil(per_user / 20) + \
+        applied.get("set_photo", 0) + writes
+
+
+def per_user_reads(recording) -> int:
+    import json
+
+    return sum(len(json.loads(body)["requests"]) for method, url, body in recording
+               if urlsplit(url).path.endswith("/$batch"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--groups", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    command = f"python benchmarks/sync_scale.py --users {args.users} --groups {args.groups} " \
+              f"--seed {args.seed}"
+
+    def say(label: str, value: str) -> None:
+        print(f"{label}: {value}    [{command}]", flush=True)
+
+    started = time.perf_counter()
+    world = build_world(args.users, args.groups, args.seed)
+    say("world", f"{len(world.tenant.users)} users, {len(world.tenant.groups)} groups, "
+        f"{len(world.tenant.photos)} photos, "
+        f"{len(world.emply.settings.synced_groups)} synced groups, "
+        f"built in {time.perf_counter() - started:.1f} s")
+    with ServedWorld(world) as served:
+        host = served.sync_host
+        engine = host.engine
+        world.clock.unsubscribe(engine.on_clock)  # runs only when the benchmark says
+        graph = engine.entra.graph
+
+        # -- full sync ------------------------------------------------------------------
+        graph.recording = []
+        graph.requests_made = 0
+        t0 = time.perf_counter()
+        full = engine.run("benchmark")
+        full_time = time.perf_counter() - t0
+        full_recording, full_requests = graph.recording, graph.requests_made
+        assert full.status == "success", full.message
+        minimum = minimum_requests(world, full_recording, full.counts)
+        say("full sync requests", f"{full_requests} (minimum {minimum}, "
+            f"ratio {full_requests / minimum:.3f}, target <= 1.1)")
+        say("full sync changes", ", ".join(f"{k} {v}" for k, v in sorted(full.counts.items())))
+        token = host._token()
+        floor = replay(full_recording, token, served.ca_file)
+        say("full sync time vs floor", f"{full_time / floor:.2f} x the floor (a bare httpx "
+            f"replay of the same {len(full_recording)} requests; target <= 1.5)")
+
+        # -- incremental, no change ------------------------------------------------------------
+        world.clock.advance(timedelta(minutes=30))
+        graph.recording, graph.requests_made = [], 0
+        t0 = time.perf_counter()
+        quiet = engine.run("benchmark")
+        quiet_time = time.perf_counter() - t0
+        delta_requests = sum(1 for _, url, _ in graph.recording if "/delta" in url)
+        say("no-change incremental", f"{quiet_time / full_time:.2%} of the full run's time "
+            f"(target <= 2%), {graph.requests_made} requests = {delta_requests} delta + "
+            f"{graph.requests_made - delta_requests} for the daily per-user refresh share "
+            f"({per_user_reads(graph.recording)} per-user reads); changes: {quiet.counts}")
+
+        # -- incremental after 1 % of users changed -------------------------------------------
+        rng = random.Random(args.seed)
+        users = sorted(world.tenant.users)
+        changed = rng.sample(users, max(1, len(users) // 100))
+        synced = [g.group_id for g in world.emply.settings.synced_groups]
+        for i, uid in enumerate(changed):
+            if i % 2:  # a changed property (hybrid users' titles are mastered on-premises)
+                key = "mailNickname" if world.tenant.users[uid].hybrid else "jobTitle"
+                world.tenant.users[uid].props[key] = f"changed-{i}"
+                world.tenant.record("user", uid, "upsert", properties=(key,))
+            else:  # left every synced group: deactivated by the next run
+                for group in synced:
+                    if uid in world.tenant.groups[group].members:
+                        world.tenant.remove_member(group, uid)
+        world.clock.advance(timedelta(minutes=30))
+        graph.recording, graph.requests_made = [], 0
+        t0 = time.perf_counter()
+        busy = engine.run("benchmark", lift_threshold=True)
+        busy_time = time.perf_counter() - t0
+        say("1%-change incremental", f"{busy_time / full_time:.2%} of the full run's time "
+            f"(target <= 5%), {graph.requests_made} requests; changes: {busy.counts}")
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    say("peak RSS", f"{rss:.0f} MB (the served world, its generator and the sync in one "
+        "process; target <= 300 MB)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
