@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import ssl
 import sys
 from dataclasses import dataclass, field
 
@@ -63,7 +64,9 @@ def push_photos(*, emply_url: str, api_key: str, graph_url: str, authority: str,
     the ``httpx.Client`` to use (tests pass one that reaches the mocks in-process);
     otherwise one is made that trusts ``ca_file``.
     """
-    http = http or httpx.Client(verify=ca_file or True, timeout=30.0)
+    if http is None:
+        verify = ssl.create_default_context(cafile=ca_file) if ca_file else True
+        http = httpx.Client(verify=verify, timeout=30.0)
     token = graph_token(authority, client_id, client_secret, http=http)
     emply = {"params": {"apiKey": api_key}}
     if user_ids is None:

@@ -7,8 +7,7 @@ Options:
 
 * ``--emply-sim-port-file PATH``: run against apps served by ``emply-sim serve
   --port-file PATH`` (each scenario loads its world through ``/_sim/load``);
-* ``--emply-sim-serve``: serve a world over HTTPS from this pytest process and run
-  against it (served mode without a separate server);
+* ``--emply-sim-serve``: start ``emply-sim serve`` for the session and run against it;
 * ``--emply-sim-trace PATH``: write a traceability report (rule id -> scenarios ->
   result), Markdown, or HTML when PATH ends with ``.html``.
 
@@ -25,6 +24,7 @@ from mocks.bdd.report import SCENARIO_PROPERTY, TraceReport
 from mocks.bdd.rules import known_rules, looks_like_rule_id
 from mocks.bdd.system import InProcessTarget, ServedTarget, Target
 
+BDD_CONTEXT = "emply_sim_bdd_context"
 pytest_plugins = ["mocks.bdd.steps"]  # the step definitions and the emply_sim fixture
 
 
@@ -34,8 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--emply-sim-port-file", metavar="PATH", default=None,
                     help="run the scenarios against the apps of `emply-sim serve --port-file PATH`")
     group.addoption("--emply-sim-serve", action="store_true", default=False,
-                    help="serve one world over HTTPS from this process and run the scenarios "
-                         "against it")
+                    help="start `emply-sim serve` for the session and run the scenarios "
+                         "against it over HTTPS")
     group.addoption("--emply-sim-trace", metavar="PATH", default=None,
                     help="write a traceability report: rule id -> scenarios -> result "
                          "(Markdown; HTML when PATH ends with .html)")
@@ -78,16 +78,44 @@ def emply_sim_target(request: pytest.FixtureRequest) -> Target:
     target.close()
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after pytest-bdd's own wrapper
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Put the scenario's feature, name and rule ids on its report (they survive xdist)."""
+    """Put the scenario's feature, name and rule ids on its report (they survive xdist).
+
+    On an xdist worker, also carry pytest-bdd's scenario report on the test report, so
+    the controller can write ``--cucumberjson`` (pytest-bdd keeps it in a registry that
+    does not travel between processes).
+    """
     report = yield
     if call.when == "setup":
         info = scenario_info(item)
         if info is not None:
             item.user_properties.append((SCENARIO_PROPERTY, json.dumps(info)))
             report.user_properties = list(item.user_properties)
+    if hasattr(item.config, "workerinput"):
+        context = _bdd_registry().get(report) if _bdd_registry() is not None else None
+        if context is not None:
+            setattr(report, BDD_CONTEXT, {"scenario": context.scenario, "name": context.name})
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """On the xdist controller, give pytest-bdd back the scenario report a worker sent."""
+    data = getattr(report, BDD_CONTEXT, None)
+    registry = _bdd_registry()
+    if data and registry is not None and report not in registry:
+        from pytest_bdd.reporting import ReportContext
+
+        registry[report] = ReportContext(scenario=data["scenario"], name=data["name"])
+
+
+def _bdd_registry():
+    try:
+        from pytest_bdd.reporting import test_report_context_registry
+    except ImportError:  # another pytest-bdd layout: cucumber JSON stays pytest-bdd's business
+        return None
+    return test_report_context_registry
 
 
 def scenario_info(item: pytest.Item) -> dict | None:

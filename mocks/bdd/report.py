@@ -30,7 +30,7 @@ class ScenarioResult:
     duration: float = 0.0
 
 
-@dataclass
+@dataclass(eq=False)  # registered as a pytest plugin, which must be hashable
 class TraceReport:
     """Collects scenario results and writes the rule -> scenarios -> result report."""
 

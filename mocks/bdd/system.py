@@ -11,6 +11,11 @@ look-ups steps need (a person's Emply user, a group's id) through the APIs only.
 from __future__ import annotations
 
 import json
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -82,6 +87,7 @@ class ServedTarget(Target):
         self.endpoints = endpoints
         self.ca_file = ca_file
         self._on_close = on_close
+        self._ssl: ssl.SSLContext | None = None
 
     @classmethod
     def from_port_file(cls, path: str | Path) -> ServedTarget:
@@ -97,20 +103,38 @@ class ServedTarget(Target):
         return cls(endpoints_from_port_info(info), info["ca_file"])
 
     @classmethod
-    def serve(cls) -> ServedTarget:
-        """Serve a world of our own over HTTPS on free local ports (for ``--emply-sim-serve``)."""
-        from mocks.serving import ServedWorld
-        from mocks.world import World
+    def serve(cls, timeout: float = 60.0) -> ServedTarget:
+        """Start ``emply-sim serve --port-file`` as a child process and run against it."""
+        folder = tempfile.mkdtemp(prefix="emply-sim-bdd-")
+        port_file = Path(folder) / "ports.json"
+        process = subprocess.Popen([sys.executable, "-m", "mocks.cli", "serve", "--port-file",
+                                    str(port_file)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
 
-        served = ServedWorld(World()).start()
-        endpoints = Endpoints(served.identity_url or "", served.graph_url or "",
-                              served.emply_url or "", (served.graph_url or "").rsplit("/v1.0", 1)[0],
-                              served.sim_token)
-        return cls(endpoints, served.ca_file, on_close=served.stop)
+        def stop() -> None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            shutil.rmtree(folder, ignore_errors=True)
+
+        deadline = time.monotonic() + timeout
+        while not port_file.exists():  # a real server process: wait until it answers
+            if process.poll() is not None or time.monotonic() > deadline:
+                error = process.stderr.read() if process.poll() is not None and process.stderr else ""
+                stop()
+                raise RuntimeError(f"emply-sim serve did not start: {error.strip() or 'timeout'}")
+            time.sleep(0.05)
+        target = cls.from_port_file(port_file)
+        target._on_close = stop
+        return target
 
     def client(self, **kwargs: Any) -> httpx.Client:
         kwargs.setdefault("timeout", 60.0)
-        return httpx.Client(verify=self.ca_file or True, **kwargs)
+        if self._ssl is None and self.ca_file:
+            self._ssl = ssl.create_default_context(cafile=self.ca_file)
+        return httpx.Client(verify=self._ssl or True, **kwargs)
 
     def close(self) -> None:
         if self._on_close is not None:

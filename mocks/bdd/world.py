@@ -79,7 +79,7 @@ def table_rows(datatable: list[list[str]]) -> list[dict[str, str]]:
 
 
 def email_from_name(name: str, domain: str) -> str:
-    """``"Megan Jordan"`` -> ``megan.jordan@<domain>``."""
+    """``"Jo Smith"`` -> ``jo.smith@<domain>``."""
     local = ".".join(re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
     if not local:
         raise WorldTableError(f"cannot make an e-mail address from the name {name!r}")
