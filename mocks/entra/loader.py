@@ -272,8 +272,11 @@ def _load_calendars(tenant: Tenant, user_id: str, entries: list[Any], path: str)
         for j, event in enumerate(_list(spec.get("events"), f"{path}[{i}].events")):
             event = dict(_mapping(event, f"{path}[{i}].events[{j}]"))
             event_id = _str(event.pop("id", None), f"{path}[{i}].events[{j}].id")
-            if event_id is None:
-                mailbox.add_event(tenant, calendar.id, event)
+            if event_id is None:  # written by hand: checked and completed as Graph would
+                try:
+                    mailbox.create_event(tenant, user_id, calendar.id, event)
+                except EntraError as exc:
+                    raise _fail(f"{path}[{i}].events[{j}]", exc.message) from None
             else:
                 tenant.events[event_id] = Event(event_id, calendar.id, event)
 
