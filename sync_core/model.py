@@ -94,10 +94,13 @@ class EntraView:
     domains: frozenset[str] = frozenset()  # verified domains, lower case
     complete: bool = True
     errors: tuple[str, ...] = ()
+    _member_sets: dict[str, frozenset[str]] | None = field(default=None, repr=False, compare=False)
 
     def groups_of(self, user_id: str, synced: list[str]) -> list[str]:
         """The synced groups (in configured order) that ``user_id`` is directly in."""
-        return [g for g in synced if user_id in self.members.get(g, ())]
+        if self._member_sets is None:  # built once per view: members do not change in a run
+            self._member_sets = {g: frozenset(m) for g, m in self.members.items()}
+        return [g for g in synced if user_id in self._member_sets.get(g, ())]
 
 
 # -- the Emply view -------------------------------------------------------------

@@ -278,7 +278,7 @@ def _load_calendars(tenant: Tenant, user_id: str, entries: list[Any], path: str)
                 except EntraError as exc:
                     raise _fail(f"{path}[{i}].events[{j}]", exc.message) from None
             else:
-                tenant.events[event_id] = Event(event_id, calendar.id, event)
+                mailbox.store_event(tenant, Event(event_id, calendar.id, event))
 
 
 def _load_groups(tenant: Tenant, entries: list[Any]) -> None:
@@ -364,7 +364,7 @@ def _user_ref(tenant: Tenant, ref: Any, path: str) -> str:
 
 
 def _calendar_ref(tenant: Tenant, owner_id: str, ref: str, path: str) -> Calendar:
-    own = [c for c in tenant.calendars.values() if c.owner_id == owner_id]
+    own = [tenant.calendars[c] for c in tenant.calendars_by_owner.get(owner_id, ())]
     for calendar in own:
         if calendar.id == ref:
             return calendar

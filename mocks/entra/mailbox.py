@@ -39,9 +39,9 @@ def set_photo(tenant: Tenant, user_id: str, content: bytes, content_type: str,
 
 def default_calendar(tenant: Tenant, user_id: str) -> Calendar:
     """The user's own default calendar, created on first use as Exchange does."""
-    for calendar in tenant.calendars.values():
-        if calendar.owner_id == user_id and calendar.is_default:
-            return calendar
+    for calendar_id in tenant.calendars_by_owner.get(user_id, ()):
+        if tenant.calendars[calendar_id].is_default:
+            return tenant.calendars[calendar_id]
     return add_calendar(tenant, user_id, "Calendar", is_default=True)
 
 
@@ -52,6 +52,7 @@ def add_calendar(tenant: Tenant, owner_id: str, name: str, color: str = "auto",
     calendar = Calendar(calendar_id or tenant.ids.guid(), owner_id, name, color, is_default,
                         change_key=tenant.ids.token(8))
     tenant.calendars[calendar.id] = calendar
+    tenant.calendars_by_owner.setdefault(owner_id, []).append(calendar.id)
     return calendar
 
 
@@ -61,28 +62,36 @@ def share_calendar(tenant: Tenant, calendar_id: str, user_id: str, role: str) ->
     if role not in EDIT_ROLES | {"read", "freeBusyRead", "limitedRead"}:
         raise EntraError(400, "ErrorInvalidRequest", f"Unknown calendar role '{role}'.")
     calendar.shared_with[user_id] = role
+    tenant.calendars_shared_with.setdefault(user_id, set()).add(calendar_id)
 
 
 def calendars_of(tenant: Tenant, user_id: str) -> list[tuple[Calendar, bool]]:
     """The calendars a user sees, with ``canEdit``: their own, then shared ones."""
-    own = [c for c in tenant.calendars.values() if c.owner_id == user_id]
+    own = [tenant.calendars[c] for c in tenant.calendars_by_owner.get(user_id, ())]
     if not any(c.is_default for c in own):
         own.insert(0, default_calendar(tenant, user_id))
     own.sort(key=lambda c: (not c.is_default, c.name))
-    shared = [c for c in tenant.calendars.values()
-              if c.owner_id != user_id and user_id in c.shared_with]
+    shared = [tenant.calendars[c] for c in sorted(tenant.calendars_shared_with.get(user_id, ()))
+              if tenant.calendars[c].owner_id != user_id and user_id in tenant.calendars[c].shared_with]
     return ([(c, True) for c in own]
             + [(c, c.shared_with[user_id] in EDIT_ROLES) for c in shared])
 
 
 def add_event(tenant: Tenant, calendar_id: str, props: dict[str, Any]) -> Event:
-    event = Event(tenant.ids.guid(), calendar_id, dict(props))
+    return store_event(tenant, Event(tenant.ids.guid(), calendar_id, dict(props)))
+
+
+def store_event(tenant: Tenant, event: Event) -> Event:
+    """Keep an event and index it by calendar."""
     tenant.events[event.id] = event
+    tenant.events_by_calendar.setdefault(event.calendar_id, []).append(event.id)
     return event
 
 
 def events_of(tenant: Tenant, calendar_id: str) -> list[Event]:
-    return [e for e in tenant.events.values() if e.calendar_id == calendar_id]
+    """The calendar's events still in the tenant, in the order they were made."""
+    return [tenant.events[e] for e in tenant.events_by_calendar.get(calendar_id, ())
+            if e in tenant.events]
 
 
 # -- mailboxes -------------------------------------------------------------
@@ -333,12 +342,11 @@ def create_event(tenant: Tenant, user_id: str, calendar_id: str,
                              "Access is denied. Check credentials and try again.")
         clean = validate_event(props)
         transaction = clean.get("transactionId")
-        if transaction:
-            for event in tenant.events.values():
-                owner = tenant.calendars.get(event.calendar_id)
-                if event.props.get("transactionId") == transaction and owner is not None \
-                        and owner.owner_id == calendar.owner_id:
-                    return event, False
+        if transaction:  # the owner's mailbox: every calendar they own
+            for own_id in tenant.calendars_by_owner.get(calendar.owner_id, ()):
+                for event in events_of(tenant, own_id):
+                    if event.props.get("transactionId") == transaction:
+                        return event, False
         owner = tenant.users.get(calendar.owner_id)
         owner_props = owner.props if owner else {}
         now = tenant.now_iso()

@@ -111,10 +111,39 @@ class User:
         return bool(self.props.get("onPremisesSyncEnabled"))
 
 
+class MemberList(list):
+    """Direct member ids in order, with a set beside them so that ``in`` is constant-time
+    (a 10,000-member group is checked at every add)."""
+
+    def __init__(self, items=()) -> None:
+        super().__init__(items)
+        self._set = set(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._set
+
+    def append(self, item: str) -> None:
+        super().append(item)
+        self._set.add(item)
+
+    def remove(self, item: str) -> None:
+        super().remove(item)
+        self._set.discard(item)  # ids are never listed twice
+
+    def __setitem__(self, *args) -> None:
+        raise TypeError("change members with append and remove")
+
+    __delitem__ = __iadd__ = extend = insert = pop = clear = sort = reverse = __setitem__
+
+
 @dataclass
 class Group:
     props: dict[str, Any]
-    members: list[str] = field(default_factory=list)  # direct member ids (users or groups), in order
+    members: MemberList = field(default_factory=MemberList)  # direct member ids, in order
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.members, MemberList):
+            self.members = MemberList(self.members)
 
     @property
     def id(self) -> str:
@@ -187,6 +216,11 @@ class Tenant:
         self.calendars: dict[str, Calendar] = {}
         self.events: dict[str, Event] = {}
         self.changes: list[Change] = []
+        # Mailbox lookups (mocks.entra.mailbox keeps them), so that a user's calendars and a
+        # calendar's events cost what they hold, not what the tenant holds.
+        self.calendars_by_owner: dict[str, list[str]] = {}
+        self.calendars_shared_with: dict[str, set[str]] = {}
+        self.events_by_calendar: dict[str, list[str]] = {}
         self._upn_index: dict[str, str] = {}  # lower-case UPN -> user id
         self._user_order: list[str] | None = None  # user ids, sorted; built on first use
 
