@@ -125,15 +125,13 @@ def scenario_info(item: pytest.Item) -> dict | None:
         from pytest_bdd.scenario import scenario_wrapper_template_registry
 
         template = scenario_wrapper_template_registry.get(function)
-    except ImportError:  # another pytest-bdd layout: fall back to the wrapper's docstring
-        template = None
-    if template is not None:
-        feature, name = template.feature.name, template.name
-        tags = set(template.tags) | set(template.feature.tags)
-    elif function is not None and (function.__doc__ or "").count(": ") and hasattr(function, "pytestmark"):
-        feature, _, name = function.__doc__.partition(": ")
-        tags = {m.name for m in function.pytestmark}
-    else:
+    except (ImportError, TypeError):  # another pytest-bdd layout, or an object no registry holds
         return None
+    if template is None:
+        return None
+    feature, name = template.feature.name, template.name
+    tags = set(template.tags) | set(template.feature.tags)
+    if getattr(template, "rule", None) is not None:
+        tags |= set(template.rule.tags)
     rules = sorted(t for t in tags if looks_like_rule_id(t))
     return {"feature": feature, "scenario": name, "rules": rules, "nodeid": item.nodeid}
