@@ -74,6 +74,7 @@ class SyncEngine:
         self.on_applied = on_applied  # test hook: called after each applied change
         self.next_due: datetime | None = None
         self.directory = Directory(store)
+        self._next_cursor: int | None = None  # the daily refresh window, moved on apply
         for run_id in store.mark_interrupted(self._now()):
             store.set_run_status(run_id, "interrupted")
 
@@ -136,6 +137,7 @@ class SyncEngine:
         """Bring the directory copy up to date (delta, or a full read), then do the
         per-user reads that are due. Any failure gives an incomplete view (SAFE-1)."""
         directory = self.directory
+        self._next_cursor = None
         try:
             changed = self._refresh_directory(settings.group_ids)
         except GraphError as exc:
@@ -178,8 +180,6 @@ class SyncEngine:
             view.complete = False
             view.errors = (str(exc),)
             return view
-        if only is None:
-            self.store.delete("pending_refresh")
         return view
 
     def _refresh_directory(self, group_ids: list[str]) -> set[str] | None:
@@ -208,6 +208,9 @@ class SyncEngine:
             raise GraphError("GET", "directory", None, "incomplete", "; ".join(view.errors))
         directory.replace(view.users, view.members, view.tenant_hybrid, view.domains,
                           users_link, groups_link)
+        # SAFE-1: until a run has applied, everyone read is still due for per-user reads,
+        # so a run stopped after this (or held, or crashed) does not skip anyone's photo.
+        self.store.put("pending_refresh", sorted(view.users))
         return None
 
     def _due_per_user_reads(self, in_scope: list[str], changed: set[str]) -> list[str]:
@@ -216,11 +219,14 @@ class SyncEngine:
         delta reported them changed (decision, issue 7)."""
         if not in_scope:
             return []
+        if changed.issuperset(in_scope):  # everyone is read anyway, as after a full read
+            return in_scope
         share = -(-len(in_scope) // RUNS_PER_DAY)
         cursor = self.store.get("refresh_cursor", 0) % len(in_scope)
         window = in_scope[cursor:cursor + share]
         window += in_scope[:max(0, cursor + share - len(in_scope))]
-        self.store.put("refresh_cursor", (cursor + share) % len(in_scope))
+        # Moved on when the run applies: a stopped run's window is read again (SAFE-1).
+        self._next_cursor = (cursor + share) % len(in_scope)
         return sorted(set(window) | (changed & set(in_scope)))
 
     def _hold(self, run_id: int, result: Plan) -> RunResult:
@@ -256,6 +262,10 @@ class SyncEngine:
             else:
                 result.state.user_groups.pop(uid, None)
         self.store.save_state(result.state, only={only} if only else None)
+        if only is None:  # the per-user reads this run was due are done and applied
+            self.store.delete("pending_refresh")
+            if self._next_cursor is not None:
+                self.store.put("refresh_cursor", self._next_cursor)
         status = "success" if not (counts["failure"]) else "partial"
         message = f"{counts['failure']} change(s) failed" if counts["failure"] else None
         self.store.finish_run(run_id, status, self._now(), dict(counts), message)

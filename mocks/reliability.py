@@ -1,0 +1,433 @@
+"""Reliability measurements of the sync hosted by Emply (issue 8), shared by the tests
+under ``tests/reliability`` (which assert) and ``emply-sim reliability`` (which prints).
+
+Each ``measure_*`` function builds its own in-process worlds, drives the sync, and
+returns a small report of counted figures; nothing sleeps in real time (Retry-After
+waits move the simulation clock, injected latency is recorded, not slept).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from mocks.entra import mailbox
+from mocks.generate import Options, generate
+from mocks.graph.faults import FaultPlan
+from mocks.inprocess import EMPLY_URL, InProcess
+from mocks.world import World
+from mocks.worldfile import load
+
+PERMISSIONS = ["User.ReadWrite.All", "GroupMember.Read.All", "ProfilePhoto.Read.All",
+               "Calendars.ReadWrite", "Organization.Read.All"]
+API_KEY = "reliability-key"
+# The issue's fault mix: 20 % throttled, 5 % unavailable, 1 % dropped, and latency.
+FAULTS: dict[str, Any] = {"throttleRate": 0.20, "unavailableRate": 0.05, "dropRate": 0.01,
+                          "latencyMs": 25, "retryAfter": 2}
+MAX_RUNS = 3  # every seed converges within this many runs
+
+
+# ---------------------------------------------------------------------------
+# Worlds
+# ---------------------------------------------------------------------------
+def world_doc(seed: int, users: int, *, groups: int = 8, employees: float = 0.02,
+              events_every: int = 50, threshold: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A generated world with calendar and role sync on, some Emply users (with Emply
+    events to push to Entra) and some Entra events to import: every kind of write the
+    sync makes is exercised."""
+    integration: dict[str, Any] = {"updateRolesAfterFirstSync": True, "calendarSync": True}
+    if threshold is not None:
+        integration["deactivationThreshold"] = threshold
+    base = {"seed": seed, "clock": "2026-01-05T08:00:00Z",
+            "entra": {"tenant": {"displayName": "Reliability"},
+                      "apps": [{"displayName": "Emply People", "permissions": PERMISSIONS}]},
+            "emply": {"apiKeys": [{"name": "reliability", "key": API_KEY,
+                                   "permissions": ["read", "write", "settings"]}],
+                      "integration": integration}}
+    doc = generate(Options(users=users, groups=groups, seed=seed, photos=0.3, calendars=0.05,
+                           employees=employees), base)
+    for i, user in enumerate(doc["entra"]["users"]):
+        if events_every and i % events_every == 1:
+            day = 6 + i % 20
+            event = {"subject": f"Meeting {i}",
+                     "start": {"dateTime": f"2026-01-{day:02d}T09:00:00", "timeZone": "UTC"},
+                     "end": {"dateTime": f"2026-01-{day:02d}T10:00:00", "timeZone": "UTC"}}
+            user["calendars"] = [{"name": "Calendar", "isDefault": True, "events": [event]},
+                                 *user.get("calendars", [])]
+    emply_users = [u for u in doc["emply"].get("users", []) if u.get("employee")]
+    doc["emply"]["events"] = [
+        {"user": u["email"], "subject": f"Emply review {n}", "start": "2026-01-20T13:00:00Z",
+         "end": "2026-01-20T14:00:00Z"} for n, u in enumerate(emply_users[:10])]
+    return doc
+
+
+class Harness:
+    """One in-process world with the sync hosted by Emply, off its 30-minute schedule."""
+
+    def __init__(self, doc: dict[str, Any], faults: dict[str, Any] | None = None) -> None:
+        self.world = World()
+        load(self.world, doc)
+        self.inproc = InProcess(self.world)
+        self.world.clock.unsubscribe(self.inproc.engine.on_clock)  # runs only when told
+        self.latency_ms = 0
+        if faults:
+            plan = FaultPlan.from_json(faults)
+            plan.sleeper = self._record_latency  # latency is counted, never slept
+            self.world.faults = plan
+
+    def _record_latency(self, seconds: float) -> None:
+        self.latency_ms += round(seconds * 1000)
+
+    @property
+    def engine(self):
+        return self.inproc.engine
+
+    def run(self, **kwargs: Any):
+        return self.engine.run("reliability", **kwargs)
+
+    def emply_client(self, api_key: str | None = API_KEY) -> httpx.Client:
+        params = {"apiKey": api_key} if api_key else {}
+        return self.inproc.client(base_url=f"{EMPLY_URL}/v1/{self.world.emply.customer}",
+                                  params=params)
+
+    def faults_injected(self) -> Counter[str]:
+        return Counter(e.fault for e in self.world.journal.entries() if e.fault)
+
+    def early_retries(self) -> int:
+        return len(self.world.journal.violations())
+
+    def close(self) -> None:
+        self.inproc.close()
+
+
+# ---------------------------------------------------------------------------
+# What a QA tester compares
+# ---------------------------------------------------------------------------
+def projection(world: World) -> dict[str, tuple]:
+    """Per e-mail: status, deactivation reason, role names, Entra link, photo from Entra,
+    calendars (name, default, enabled) and the events shown or pushed (ids left out)."""
+    e = world.emply
+    with e.lock:
+        events: dict[str, list[tuple]] = {}
+        for ev in e.events.values():
+            if ev.removed_at is None:
+                events.setdefault(ev.user_id, []).append(
+                    (ev.origin, ev.subject, ev.start.isoformat(), ev.end.isoformat(),
+                     len(ev.entra_links)))
+        out = {}
+        for user in e.users.values():
+            out[user.email.strip().lower()] = (
+                user.status, user.deactivation.reason if user.deactivation else None,
+                tuple(sorted(e.roles[r].name for r in user.role_ids)), user.entra_object_id,
+                bool(user.photo and user.photo.entra_etag),
+                tuple(sorted((c.name, c.is_default, c.enabled) for c in user.calendars)),
+                tuple(sorted(events.get(user.id, []))))
+        return out
+
+
+def mismatches(state: dict[str, tuple], expected: dict[str, tuple]) -> list[str]:
+    """E-mails whose projection differs (missing on either side counts)."""
+    return sorted(k for k in set(state) | set(expected) if state.get(k) != expected.get(k))
+
+
+def deactivated(state: dict[str, tuple]) -> set[str]:
+    return {k for k, v in state.items() if v[0] == "deactivated"}
+
+
+def duplicates(world: World) -> list[str]:
+    """Duplicate users or events, in Emply or in Entra (each described in words)."""
+    found: list[str] = []
+    e, t = world.emply, world.tenant
+    with e.lock:
+        emails = Counter(u.email.strip().lower() for u in e.users.values())
+        found += [f"Emply user {m} x{n}" for m, n in emails.items() if n > 1]
+        shown = Counter((ev.user_id, ev.calendar_id, ev.entra_event_id)
+                        for ev in e.events.values()
+                        if ev.origin == "microsoft365" and ev.removed_at is None)
+        found += [f"Emply event {k[2]} x{n}" for k, n in shown.items() if n > 1]
+        made = Counter((ev.user_id, ev.subject, ev.start, ev.end) for ev in e.events.values()
+                       if ev.origin == "emply" and ev.removed_at is None)
+        found += [f"Emply event {k[1]!r} x{n}" for k, n in made.items() if n > 1]
+    with t.lock:
+        upns = Counter(str(u.props.get("userPrincipalName", "")).lower() for u in t.users.values())
+        found += [f"Entra user {m} x{n}" for m, n in upns.items() if n > 1]
+        transactions = Counter((t.calendars[ev.calendar_id].owner_id, ev.props["transactionId"])
+                               for ev in t.events.values()
+                               if ev.props.get("transactionId") and ev.calendar_id in t.calendars)
+        found += [f"Entra event transaction {k[1]} x{n}" for k, n in transactions.items() if n > 1]
+    return found
+
+
+# ---------------------------------------------------------------------------
+# 1. Faults
+# ---------------------------------------------------------------------------
+@dataclass
+class RunOutcome:
+    """One run under faults: its status and what it did to the Emply state."""
+
+    phase: str
+    status: str
+    matches_reference: bool
+    unchanged: bool
+    deactivated: int
+
+
+@dataclass
+class FaultReport:
+    seed: int
+    users: int
+    runs: list[RunOutcome] = field(default_factory=list)
+    faults: Counter[str] = field(default_factory=Counter)
+    latency_ms: int = 0
+    requests: int = 0
+    mismatches: int = 0  # e-mails differing from the fault-free run after the last run
+    unconverged_phases: list[str] = field(default_factory=list)
+    early_retries: int = 0
+    spurious_deactivations: int = 0
+    unclean_stops: int = 0  # a stopped run that changed something
+    duplicates: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.mismatches or self.unconverged_phases or self.early_retries
+                    or self.spurious_deactivations or self.unclean_stops or self.duplicates)
+
+
+def change_entra(world: World, seed: int, share: float = 0.02) -> None:
+    """The same Entra changes in any world built from the same document: some people
+    leave every synced group, some are deleted, some disabled, some join a group."""
+    import random
+
+    t = world.tenant
+    synced = [g.group_id for g in world.emply.settings.synced_groups]
+    rng = random.Random(f"changes:{seed}")
+    users = sorted(t.users)
+    picked = rng.sample(users, max(4, round(len(users) * share)))
+    for i, uid in enumerate(picked):
+        kind = i % 4
+        if kind == 0:
+            for group in synced:
+                if uid in t.groups[group].members:
+                    t.remove_member(group, uid)
+        elif kind == 1:
+            t.delete_user(uid)
+        elif kind == 2:
+            t.users[uid].props["accountEnabled"] = False  # also for hybrid users (on-premises)
+            t.record("user", uid, "upsert", properties=("accountEnabled",))
+        else:
+            group = synced[i % len(synced)]
+            if uid not in t.groups[group].members:
+                t.add_member(group, uid)
+    # Someone new, with a photo: created in Emply with it in the same run (PIC-1).
+    domain = next(d.id for d in t.domains.values() if d.is_verified)
+    joiner = t.add_user({"userPrincipalName": f"joiner.{seed}@{domain}",
+                         "mail": f"joiner.{seed}@{domain}", "displayName": f"Joiner {seed}",
+                         "givenName": "Joiner", "surname": str(seed)})
+    mailbox.set_photo(t, joiner.id, f"photo of joiner {seed}".encode(), "image/jpeg")
+    t.add_member(synced[0], joiner.id)
+
+
+def measure_faults(seed: int, users: int = 1000, faults: dict[str, Any] | None = None,
+                   max_runs: int = MAX_RUNS) -> FaultReport:
+    """A fault-free world and a faulted one from the same document: a full sync, then an
+    incremental one after Entra changes; the faulted one must reach the fault-free state
+    within ``max_runs`` runs each time, and every run in between either matches it or
+    stopped (SAFE-1) without changing anything."""
+    started = time.perf_counter()
+    doc = world_doc(seed, users)
+    plan = dict(FAULTS if faults is None else faults, seed=seed)
+    report = FaultReport(seed, users)
+    reference, faulted = Harness(doc), Harness(doc, plan)
+    try:
+        for phase in ("full", "incremental"):
+            if phase == "incremental":
+                change_entra(reference.world, seed)
+                change_entra(faulted.world, seed)
+            reference.run()
+            expected = projection(reference.world)
+            allowed = deactivated(expected)
+            for _ in range(max_runs):
+                before = projection(faulted.world)
+                result = faulted.run()
+                after = projection(faulted.world)
+                wrong = mismatches(after, expected)
+                newly = deactivated(after) - deactivated(before)
+                report.spurious_deactivations += len(deactivated(after) - allowed)
+                stopped = result.status == "failure"
+                if stopped and after != before:
+                    report.unclean_stops += 1
+                report.runs.append(RunOutcome(phase, result.status, not wrong, after == before,
+                                              len(newly)))
+                if not wrong:
+                    break
+            else:
+                report.unconverged_phases.append(phase)
+            report.mismatches = len(mismatches(projection(faulted.world), expected))
+        report.faults = faulted.faults_injected()
+        report.latency_ms = faulted.latency_ms
+        report.requests = faulted.world.journal.last_seq
+        report.early_retries = faulted.early_retries()
+        report.duplicates = duplicates(faulted.world) + duplicates(reference.world)
+    finally:
+        reference.close()
+        faulted.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# ---------------------------------------------------------------------------
+# 2. Partial reads
+# ---------------------------------------------------------------------------
+class Outage:
+    """WSGI middleware inside the Graph app's fault layer: once armed, the ``at``-th
+    request (counting outer requests only) and every request after it are answered 503
+    with ``Retry-After`` until :meth:`disarm`, so the run's read stops at that page."""
+
+    def __init__(self, app, retry_after: int = 5) -> None:
+        from mocks.graph.faults import BATCH_ENVIRON_KEY
+
+        self.app = app
+        self.retry_after = retry_after
+        self._batch_key = BATCH_ENVIRON_KEY
+        self.at: int | None = None
+        self.seen = 0
+        self.refused = 0
+        self.urls: list[str] = []  # the outer requests seen while armed, in order
+
+    def arm(self, at: int | None) -> None:
+        self.at, self.seen, self.refused, self.urls = at, 0, 0, []
+
+    def disarm(self) -> None:
+        self.at = None
+
+    def __call__(self, environ, start_response):
+        outer = environ.get(self._batch_key) is None
+        if outer:
+            self.seen += 1
+            self.urls.append(f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+                             + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else ""))
+        if self.at is not None and self.seen >= self.at:
+            self.refused += 1
+            body = (b'{"error":{"code":"serviceNotAvailable","message":"The service is '
+                    b'temporarily unavailable (outage injected by the reliability test)."}}')
+            start_response("503 Service Unavailable", [
+                ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                ("Retry-After", str(self.retry_after))])
+            return [body]
+        return self.app(environ, start_response)
+
+
+def install_outage(harness: Harness) -> Outage:
+    """Put an :class:`Outage` under the Graph app's fault and journal layer."""
+    traffic = harness.inproc.graph_app.wsgi_app  # mocks.graph.faults.GraphTraffic
+    outage = Outage(traffic.wsgi_app)
+    traffic.wsgi_app = outage
+    return outage
+
+
+@dataclass
+class BoundaryOutcome:
+    """A run whose Graph read failed from request ``at`` on, and the run after it."""
+
+    kind: str  # "full" or "delta"
+    at: int
+    request: str  # the first refused request
+    status: str
+    reported: bool  # the run's record names the Graph error
+    changed: bool  # the Emply state changed in the failed run
+    deactivated: int
+    then_status: str = ""
+    converged: bool = False
+
+
+@dataclass
+class PartialReadReport:
+    outcomes: list[BoundaryOutcome] = field(default_factory=list)
+    early_retries: int = 0
+    duplicates: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.outcomes) and not self.early_retries and not self.duplicates and all(
+            o.status == "failure" and o.reported and not o.changed and not o.deactivated
+            and o.converged for o in self.outcomes)
+
+
+def _read_requests(urls: list[str]) -> list[int]:
+    """1-based positions of the paged reads (the page boundaries) in a run's requests."""
+    return [i + 1 for i, url in enumerate(urls) if url.startswith("GET ")]
+
+
+def measure_partial_reads(users: int = 1150, seed: int = 3,
+                          delta_page_size: int = 4) -> PartialReadReport:
+    """Fail Graph from each page of a run's read on, in turn: full reads (users and group
+    members come in pages of 999, so ``users`` > 999 gives several) and delta rounds
+    (pages of ``delta_page_size``), and the first two pages of per-user reads. Every
+    such run must deactivate nobody, change nothing and report the error; the run after
+    it must reach the state of a fault-free twin world with the same changes."""
+    started = time.perf_counter()
+    report = PartialReadReport()
+    doc = world_doc(seed, users, groups=3, employees=0.0, events_every=0)
+    doc["emply"]["integration"]["calendarSync"] = False
+    reference, h = Harness(doc), Harness(doc)
+    try:
+        for sim in (reference, h):
+            sim.inproc.graph_app.config["DELTA_PAGE_SIZE"] = delta_page_size
+            sim.run()
+        outage = install_outage(h)
+        round_no = 0
+        for kind in ("full", "delta"):
+            # Where this kind of run's pages are: a fault-free run of it (with changes).
+            round_no += 1
+            for sim in (reference, h):
+                change_entra(sim.world, seed * 1000 + round_no, share=0.01)
+            if kind == "full":
+                h.engine.directory.forget()  # a full read, in pages
+            outage.arm(None)
+            reference.run(lift_threshold=True)
+            h.run(lift_threshold=True)
+            urls = list(outage.urls)
+            batches = [i for i, url in enumerate(urls, 1) if "$batch" in url]
+            # Every page the read phase GETs (before the per-user reads), then the first two
+            # pages of per-user reads ($batch); the apply phase comes after them.
+            boundaries = [i for i, url in enumerate(urls[:batches[0] - 1], 1)
+                          if url.startswith("GET ")] + batches[:2]
+            for at in boundaries:
+                # Fresh changes a partial read would misjudge (people leaving, deleted,
+                # disabled, someone new with a photo), the same in both worlds.
+                round_no += 1
+                for sim in (reference, h):
+                    change_entra(sim.world, seed * 1000 + round_no, share=0.01)
+                reference.run(lift_threshold=True)
+                expected = projection(reference.world)
+                if kind == "full":
+                    h.engine.directory.forget()
+                before = projection(h.world)
+                outage.arm(at)
+                result = h.run(lift_threshold=True)
+                failed_at = outage.urls[at - 1] if len(outage.urls) >= at else "(none)"
+                outage.disarm()
+                h.world.clock.advance(60)  # the next run comes after Retry-After has passed
+                after = projection(h.world)
+                run = h.engine.store.run(result.run_id)
+                outcome = BoundaryOutcome(
+                    kind, at, failed_at.split("?")[0], result.status,
+                    bool(run and run.message and "503" in run.message), after != before,
+                    len(deactivated(after) - deactivated(before)))
+                then = h.run(lift_threshold=True)
+                outcome.then_status = then.status
+                outcome.converged = not mismatches(projection(h.world), expected)
+                report.outcomes.append(outcome)
+        report.early_retries = h.early_retries()
+        report.duplicates = duplicates(h.world)
+    finally:
+        reference.close()
+        h.close()
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,32 @@
+"""Partial reads (SAFE-1): Graph fails from each page of a run's read on, in turn — every
+page of the full read (users and group members in pages of 999, a 1,200-user world), every
+page of a delta round (pages of 4), the first two pages of per-user reads ($batch).
+That run deactivates nobody, changes nothing and reports the Graph error; the next run
+reaches the state of a fault-free twin world."""
+
+from __future__ import annotations
+
+from mocks.reliability import measure_partial_reads
+
+
+def test_a_failure_at_any_page_boundary_changes_nothing_and_the_next_run_converges(figure):
+    report = measure_partial_reads()
+    kinds = {k: sum(1 for o in report.outcomes if o.kind == k) for k in ("full", "delta")}
+    figure(f"{len(report.outcomes)} page boundaries failed in turn ({kinds['full']} in full "
+           f"reads, {kinds['delta']} in delta rounds); failed runs that changed something "
+           f"{sum(o.changed for o in report.outcomes)}, deactivated "
+           f"{sum(o.deactivated for o in report.outcomes)}, did not report the error "
+           f"{sum(not o.reported for o in report.outcomes)}; next runs not converged "
+           f"{sum(not o.converged for o in report.outcomes)}; early retries "
+           f"{report.early_retries}; {report.seconds:.1f} s")
+    assert kinds["full"] >= 10 and kinds["delta"] >= 4  # several pages of each kind
+    pages = {o.request for o in report.outcomes}
+    assert {"GET /v1.0/users", "GET /v1.0/users/delta", "GET /v1.0/groups/delta",
+            "POST /v1.0/$batch"} <= pages
+    for outcome in report.outcomes:
+        assert outcome.status == "failure", outcome
+        assert outcome.reported, outcome
+        assert not outcome.changed and outcome.deactivated == 0, outcome
+        assert outcome.then_status == "success" and outcome.converged, outcome
+    assert report.early_retries == 0
+    assert report.duplicates == []
