@@ -100,8 +100,17 @@ class SyncEngine:
             raise AlreadyRunning("a sync run is already under way")
         try:
             return self._run(trigger, lift_threshold)
+        except BaseException:
+            self._mark_interrupted()
+            raise
         finally:
             self._running.release()
+
+    def _mark_interrupted(self) -> None:
+        """A run that an exception stopped is logged as interrupted, not left running; the
+        next run plans again from the last complete state and converges."""
+        with contextlib.suppress(Exception):  # keep the original exception
+            self.store.mark_interrupted(self._now())
 
     def _run(self, trigger: str, lift_threshold: bool, only: str | None = None) -> RunResult:
         settings = self.emply.settings()
@@ -297,6 +306,9 @@ class SyncEngine:
         try:
             entra_id = self.entra.user_id(key)
             return self._run("on-demand", False, only=entra_id)
+        except BaseException:
+            self._mark_interrupted()
+            raise
         finally:
             self._running.release()
 

@@ -223,7 +223,7 @@ class LastState:
     retired_roles: frozenset[str] = frozenset()
     unsynced_links: set[str] = field(default_factory=set)  # linked, roles not yet synced
     refused_entra_updates: dict[str, str] = field(default_factory=dict)  # entra id -> values hash
-    skipped_disabled: set[str] = field(default_factory=set)  # disabled accounts reported once
+    reported: set[str] = field(default_factory=set)  # "kind:entra id" said once, not every run
 
 
 # -- actions ----------------------------------------------------------------------

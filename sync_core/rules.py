@@ -86,9 +86,8 @@ def plan(entra: EntraView, emply: EmplyView, settings: Settings, last: LastState
     state = LastState(mapping=dict(mapping), retired_roles=ctx.retired_roles,
                       refused_entra_updates=dict(last.refused_entra_updates),
                       unsynced_links=set(last.unsynced_links))
-    state.skipped_disabled = {u for u in last.skipped_disabled
-                              if u in entra.users and not entra.users[u].account_enabled}
     newly_linked = _match_in_scope_users(ctx, state)
+    _deleted_in_emply(ctx, state)
 
     for user in emply.users.values():
         if user.entra_id:
@@ -126,8 +125,8 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
         entra_user = ctx.entra.users.get(uid)
         if entra_user is None:
             continue  # a member id that is not a user we could read (guest, other object)
-        if uid in by_entra:
-            continue  # already linked: handled with the linked users
+        if uid in by_entra or uid in ctx.emply.deleted_entra_links:
+            continue  # linked: handled with the linked users; deleted in Emply: DEL-1 below
         email = entra_user.email
         if email in seen_emails:
             ctx.actions.append(Action(
@@ -165,11 +164,9 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
                 "connects them", entra_id=uid, email=email))
             continue
         if not entra_user.account_enabled:
-            if uid not in ctx.last.skipped_disabled:  # said once, not at every run
-                ctx.actions.append(Action(
-                    "skip", "SYNC-8", "not created: the Entra account is disabled",
-                    entra_id=uid, email=email))
-            state.skipped_disabled.add(uid)
+            _say_once(ctx, state, f"disabled:{uid}", Action(
+                "skip", "SYNC-8", "not created: the Entra account is disabled",
+                entra_id=uid, email=email))
             continue
         ctx.actions.append(_create_user(ctx, entra_user, groups))
         state.user_groups[uid] = frozenset(groups)
@@ -179,6 +176,39 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
         _photo(ctx, fresh)
         _calendars(ctx, fresh)
     return newly_linked
+
+
+def _say_once(ctx: _Context, state: LastState, key: str, action: Action) -> None:
+    """Log a skip while its cause lasts, but only in the first run that meets it."""
+    if key not in ctx.last.reported:
+        ctx.actions.append(action)
+    state.reported.add(key)
+
+
+def _deleted_in_emply(ctx: _Context, state: LastState) -> None:
+    """DEL-1: a linked user deleted in Emply is deleted in Entra when 'delete in Entra ID'
+    is on. Decision: either way the sync does not create them again in Emply."""
+    in_scope = set(_in_scope_ids(ctx))
+    for uid in sorted(ctx.emply.deleted_entra_links):
+        entra_user = ctx.entra.users.get(uid)
+        if entra_user is None:
+            continue  # already gone from Entra
+        email = entra_user.email
+        if ctx.settings.delete_in_entra:
+            if entra_user.hybrid:
+                _say_once(ctx, state, f"hybrid-delete:{uid}", Action(
+                    "skip", "SYNC-11", "not deleted in Entra: the user is synced from on-premises "
+                    "Active Directory (onPremisesSyncEnabled), so Graph refuses changes to it",
+                    entra_id=uid, email=email))
+                continue
+            ctx.actions.append(Action(
+                "delete_in_entra", "DEL-1", "the user was deleted in Emply; 'delete in Entra ID' "
+                "is on: the Entra user moves to deleted users", entra_id=uid, email=email,
+                old="exists", new="deleted"))
+        elif uid in in_scope:
+            _say_once(ctx, state, f"deleted:{uid}", Action(
+                "skip", "DEL-1", "not created again: the user was deleted in Emply ('delete in "
+                "Entra ID' is off, so the Entra user stays)", entra_id=uid, email=email))
 
 
 def _in_scope_ids(ctx: _Context) -> list[str]:
@@ -400,17 +430,15 @@ def _write_to_entra(ctx: _Context, state: LastState, user: EmplyUser,
     if entra_user is None:
         return
     employee = ctx.emply.employees.get(user.employee_id or "")
-    deleted_in_emply = entra_user.id in ctx.emply.deleted_entra_links
     archived = employee is not None and employee.status == "Archived"
-    if ctx.settings.delete_in_entra and (deleted_in_emply or archived):
-        why = "the user was deleted in Emply" if deleted_in_emply else "the employee was archived"
+    if ctx.settings.delete_in_entra and archived:
         if entra_user.hybrid:
             ctx.actions.append(_hybrid_skip(entra_user, user, "delete"))
         else:
             ctx.actions.append(Action(
-                "delete_in_entra", "DEL-1", f"{why}; 'delete in Entra ID' is on: the Entra user "
-                "moves to deleted users", entra_id=entra_user.id, emply_id=user.id,
-                email=user.email, old="exists", new="deleted"))
+                "delete_in_entra", "DEL-1", "the employee was archived; 'delete in Entra ID' is "
+                "on: the Entra user moves to deleted users", entra_id=entra_user.id,
+                emply_id=user.id, email=user.email, old="exists", new="deleted"))
         return
     if not ctx.settings.update_entra or employee is None or archived:
         return

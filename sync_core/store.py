@@ -139,7 +139,7 @@ class Store:
             retired_roles=frozenset(self.get("retired_roles", [])),
             unsynced_links=set(self.get("unsynced_links", [])),
             refused_entra_updates=self.get("refused_entra_updates", {}),
-            skipped_disabled=set(self.get("skipped_disabled", [])),
+            reported=set(self.get("reported", [])),
         )
 
     def save_state(self, state: LastState, *, only: set[str] | None = None) -> None:
@@ -164,7 +164,7 @@ class Store:
                 self.put("unsynced_links", sorted(unsynced))
                 self.put("refused_entra_updates", state.refused_entra_updates)
                 if only is None:
-                    self.put("skipped_disabled", sorted(state.skipped_disabled))
+                    self.put("reported", sorted(state.reported))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")

@@ -401,3 +401,20 @@ def test_cal_2_switching_calendar_sync_on_reads_everyones_calendars_in_the_next_
     sim.run()
     for email in ("ray.ross@contoso.com", "megan.jordan@contoso.com", "nina.holm@contoso.dk"):
         assert [c.name for c in sim.user(email).calendars if c.is_default] == ["Calendar"]
+
+
+@pytest.mark.parametrize("delete_in_entra", [True, False])
+def test_del_1_user_deleted_in_emply_is_not_created_again(sim, delete_in_entra):
+    _synced(sim)
+    sim.emply.update_settings({"deleteInEntra": delete_in_entra}, "user:hr-admin")
+    nina = sim.user("nina.holm@contoso.dk")
+    entra_id = nina.entra_object_id
+    sim.emply.delete_user(nina.id, "user:hr-admin")
+    first = sim.run()
+    assert sim.user("nina.holm@contoso.dk") is None
+    assert [c["kind"] for c in first["changes"]] == (
+        ["delete_in_entra"] if delete_in_entra else ["skip"])
+    assert first["changes"][0]["rule"] == "DEL-1"
+    assert (entra_id in sim.tenant.deleted_users) is delete_in_entra
+    second = sim.run()
+    assert sim.user("nina.holm@contoso.dk") is None and second["changes"] == []
