@@ -8,8 +8,10 @@ waits move the simulation clock, injected latency is recorded, not slept).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -431,3 +433,342 @@ def measure_partial_reads(users: int = 1150, seed: int = 3,
         h.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+# ---------------------------------------------------------------------------
+# 3. Mass change (SAFE-2)
+# ---------------------------------------------------------------------------
+@dataclass
+class MassChangeReport:
+    active_before: int = 0
+    would_deactivate: int = 0
+    held_status: str = ""
+    held_again_status: str = ""
+    changed_while_held: int = 0  # e-mails whose state changed before the confirmation
+    staged: int = 0  # changes in the held plan
+    applied: int = 0  # changes the confirmation carried out
+    plan_differences: int = 0  # changes in one and not the other
+    deactivated_after: int = 0
+    confirm_status: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return (self.held_status == "held" and self.held_again_status == "held"
+                and not self.changed_while_held and self.staged == self.applied > 0
+                and not self.plan_differences and self.confirm_status == 201
+                and self.deactivated_after == self.would_deactivate)
+
+
+def _change_key(change: dict[str, Any]) -> tuple:
+    import json
+
+    return (change["kind"], change.get("rule"), change.get("entra_id"), change.get("emply_id"),
+            json.dumps(change.get("new"), sort_keys=True, default=str))
+
+
+def measure_mass_change(users: int = 120, seed: int = 5, share: float = 0.3) -> MassChangeReport:
+    """``share`` of the synced users leave every synced group at once: the run is held
+    (SAFE-2) and changes nothing, a second trigger is held too, and confirming through
+    Emply's API applies exactly the plan the held run staged (nothing changed between)."""
+    import random
+
+    report = MassChangeReport()
+    h = Harness(world_doc(seed, users, groups=3, employees=0.05, events_every=0))
+    try:
+        h.run()
+        t = h.world.tenant
+        synced = [g.group_id for g in h.world.emply.settings.synced_groups]
+        in_scope = sorted({m for g in synced for m in t.groups[g].members if m in t.users})
+        linked = {u.entra_object_id for u in h.world.emply.users.values()
+                  if u.entra_object_id and u.active}
+        report.active_before = len(linked)
+        leaving = random.Random(seed).sample([m for m in in_scope if m in linked],
+                                             round(share * len(linked)))
+        for uid in leaving:
+            for group in synced:
+                if uid in t.groups[group].members:
+                    t.remove_member(group, uid)
+        api = h.emply_client()
+        before = projection(h.world)
+        held = api.post("/integrations/entra-id/runs").json()
+        report.held_status = held["status"]
+        report.would_deactivate = held["counts"].get("deactivate", 0)
+        report.held_again_status = api.post("/integrations/entra-id/runs").json()["status"]
+        report.changed_while_held = len(mismatches(projection(h.world), before))
+        plan = api.get(f"/integrations/entra-id/runs/{held['runId']}").json()["heldPlan"] or []
+        confirmed = api.post(f"/integrations/entra-id/runs/{held['runId']}/confirm")
+        report.confirm_status = confirmed.status_code
+        applied = confirmed.json().get("changes", [])
+        staged_keys = Counter(_change_key(c) for c in plan)
+        applied_keys = Counter(_change_key(c) for c in applied
+                               if c["status"] in ("success", "skipped"))
+        report.staged, report.applied = len(plan), sum(applied_keys.values())
+        report.plan_differences = sum(((staged_keys - applied_keys)
+                                       + (applied_keys - staged_keys)).values())
+        report.deactivated_after = len(deactivated(projection(h.world)) - deactivated(before))
+    finally:
+        h.close()
+    return report
+
+
+# ---------------------------------------------------------------------------
+# 4. Crashes
+# ---------------------------------------------------------------------------
+def settle(engine, max_runs: int = 3) -> int:
+    """Run with full reads until a run changes nothing: everyone's per-user reads are then
+    done (events of calendars added in an earlier run arrive with the user's next read,
+    which otherwise comes within a day). Returns the runs made."""
+    for n in range(1, max_runs + 1):
+        engine.directory.forget()
+        result = engine.run("settle", lift_threshold=True)
+        if result.status == "success" and not any(
+                k for k in result.counts if k not in ("skipped",)):
+            return n
+    return max_runs
+
+
+class Crash(BaseException):
+    """The host process dying in the middle of a run (nothing in the engine catches it)."""
+
+
+@dataclass
+class CrashOutcome:
+    k: int
+    crashed: bool
+    marked: str  # the crashed run's status in the log after the restart
+    restart_status: str
+    converged: bool
+    duplicates: list[str]
+    lock_free: bool
+    marked_by: str = ""  # "engine" (the exception's way out) or "restart" (a hard stop)
+
+
+@dataclass
+class CrashReport:
+    plan_size: int = 0
+    outcomes: list[CrashOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return len(self.outcomes) >= 1 and all(
+            o.crashed and o.marked == "interrupted" and o.restart_status == "success"
+            and o.converged and not o.duplicates and o.lock_free for o in self.outcomes)
+
+
+def crash_points(plan_size: int, count: int) -> list[int]:
+    """``count`` values of k spread over 1..plan_size-1 (first and last included)."""
+    if plan_size <= 1:
+        return []
+    count = min(count, plan_size - 1)
+    if count == 1:
+        return [1]
+    return sorted({1 + round(i * (plan_size - 2) / (count - 1)) for i in range(count)})
+
+
+def measure_crashes(tmp_dir: str, users: int = 30, seed: int = 11, points: int = 20
+                    ) -> CrashReport:
+    """Stop a run after k applied changes (the host dies), then start a new engine over
+    the same SQLite file: it marks the run interrupted, its first run succeeds, and once
+    settled (:func:`settle`) the world is in the state a world without a crash settles
+    in, with no duplicate user or event."""
+    import os
+
+    from mocks.emply.hosting import IntegrationHost
+    from mocks.inprocess import GRAPH_URL, IDENTITY_URL
+    from sync_core.engine import SyncEngine
+    from sync_core.store import Store
+
+    started = time.perf_counter()
+    report = CrashReport()
+    doc = world_doc(seed, users, groups=4, employees=0.2, events_every=5)
+    reference = Harness(doc)
+    try:
+        result = reference.run()
+        report.plan_size = sum(v for k, v in result.counts.items() if k not in ("skipped",
+                                                                                "failure"))
+        settle(reference.engine)
+        expected = projection(reference.world)
+    finally:
+        reference.close()
+    for k in crash_points(report.plan_size, points):
+        h = Harness(doc)
+        path = os.path.join(tmp_dir, f"crash-{seed}-{k}.sqlite")
+        host = IntegrationHost(h.world, h.inproc.client(), GRAPH_URL, IDENTITY_URL,
+                               store_path=path, schedule=False)
+        try:
+            engine = host.engine
+
+            def crash_after(action, applied, k=k):
+                if applied >= k:
+                    raise Crash(f"host stopped after {applied} applied changes")
+
+            engine.on_applied = crash_after
+            hard = k % 2 == 0
+            if hard:  # the process dies outright: no handler of the engine runs
+                engine._mark_interrupted = lambda: None
+            crashed = False
+            try:
+                engine.run("reliability")
+            except Crash:
+                crashed = True
+            lock_free = not engine.running
+            left = engine.store.runs(limit=1)[0].status  # "running" after a hard stop
+            # A new process: a new engine over the same store file.
+            engine.store.close()
+            restarted = SyncEngine(engine.emply, engine.entra, Store(path))
+            try:
+                again = restarted.run("reliability")
+                crashed_run = restarted.store.runs(limit=2)[-1]
+                settle(restarted)
+                report.outcomes.append(CrashOutcome(
+                    k, crashed, crashed_run.status, again.status,
+                    not mismatches(projection(h.world), expected), duplicates(h.world),
+                    lock_free, "restart" if left == "running" else "engine"))
+            finally:
+                restarted.store.close()
+        finally:
+            host.close()
+            h.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# ---------------------------------------------------------------------------
+# 5. Overlap
+# ---------------------------------------------------------------------------
+@dataclass
+class OverlapReport:
+    triggers: int = 0
+    started: int = 0  # 201 answers
+    refused: int = 0  # 409 sync_already_running
+    other: list[int] = field(default_factory=list)
+    runs_logged: int = 0
+    writes: int = 0  # API writes made from another thread while the run applied
+    writes_lost: int = 0
+    half_applied: int = 0  # e-mails differing from a twin that made the writes after the run
+
+    @property
+    def ok(self) -> bool:
+        return (self.started == 1 and self.refused == self.triggers - 1 and not self.other
+                and self.runs_logged == 1 and self.writes > 0 and not self.writes_lost
+                and not self.half_applied)
+
+
+def measure_overlap(triggers: int = 16, users: int = 40, seed: int = 13) -> OverlapReport:
+    """``triggers`` threads ask Emply for a run at the same moment while the first run is
+    held open: exactly one run. Then, while a run applies its changes, another thread
+    writes through Emply's API (a hand-made user, a role, an employee, a mapping): every
+    write is kept, and the result equals a twin world that made the same writes after
+    its run."""
+    report = OverlapReport(triggers=triggers)
+    doc = world_doc(seed, users, groups=3, employees=0.1, events_every=0)
+    h, twin = Harness(doc), Harness(doc)
+    try:
+        # -- many triggers at once ------------------------------------------------------
+        gate, done = threading.Barrier(triggers), threading.Event()
+        answered: list[int] = []
+        lock = threading.Lock()
+
+        def hold_open(action, applied):
+            if applied == 1:
+                done.wait(timeout=30)  # the other triggers answer while this run is open
+
+        h.engine.on_applied = hold_open
+
+        def trigger():
+            with h.emply_client() as api:
+                gate.wait(timeout=30)
+                response = api.post("/integrations/entra-id/runs", timeout=60)
+            with lock:
+                answered.append(response.status_code)
+                if response.status_code == 409:
+                    assert response.json()["error"]["code"] == "sync_already_running"
+                if sum(1 for s in answered if s != 201) == triggers - 1:
+                    done.set()
+
+        threads = [threading.Thread(target=trigger) for _ in range(triggers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        report.started = answered.count(201)
+        report.refused = answered.count(409)
+        report.other = [s for s in answered if s not in (201, 409)]
+        report.runs_logged = len(h.engine.store.runs())
+        h.engine.on_applied = None
+        twin.run()
+
+        # -- API writes while a run applies -------------------------------------------------
+        for sim in (h, twin):
+            change_entra(sim.world, seed, share=0.1)
+        writes = _api_writes(h)
+        errors: list[str] = []
+
+        def interleave(action, applied):
+            if applied % 3 == 0 and writes:
+                write = writes.pop(0)
+                worker = threading.Thread(target=lambda: errors.extend(write()))
+                worker.start()
+                worker.join(timeout=30)
+
+        total = len(writes)
+        h.engine.on_applied = interleave
+        h.run(lift_threshold=True)
+        h.engine.on_applied = None
+        for write in writes:  # any the run had no turn for
+            errors.extend(write())
+        report.writes = total
+        report.writes_lost = len(errors) + len(_missing_writes(h))
+        twin.run(lift_threshold=True)
+        for write in _api_writes(twin):
+            write()
+        for sim in (h, twin):
+            sim.run(lift_threshold=True)
+        report.half_applied = len(mismatches(projection(h.world), projection(twin.world)))
+    finally:
+        h.close()
+        twin.close()
+    return report
+
+
+def _api_writes(h: Harness) -> list[Callable[[], list[str]]]:
+    """Writes a person makes through Emply's API; each returns what went wrong."""
+    e = h.world.emply
+
+    def call(method: str, path: str, **kwargs: Any) -> list[str]:
+        with h.emply_client() as api:
+            response = api.request(method, path, **kwargs)
+        return [] if response.status_code < 300 else [f"{method} {path}: {response.text}"]
+
+    def role(name: str) -> str:
+        return e.role_by_name(name).id
+
+    def synced_user(n: int) -> str:
+        users = sorted(u.id for u in e.users.values() if u.origin == "integration" and u.active)
+        return users[n % len(users)]
+
+    return [
+        lambda: call("POST", "/users", json={"email": "walk-in@partner.example",
+                                             "firstName": "Walk", "lastName": "In"}),
+        lambda: call("POST", f"/users/{synced_user(0)}/roles", json={"roleId": role("Manager")}),
+        lambda: call("POST", "/employees", json={"firstName": "New", "lastName": "Hire",
+                                                 "email": "new.hire@partner.example"}),
+        lambda: call("POST", f"/users/{synced_user(1)}/roles", json={"roleId": role("Manager")}),
+        lambda: call("POST", "/roles", json={"name": "Auditor"}),
+    ]
+
+
+def _missing_writes(h: Harness) -> list[str]:
+    e = h.world.emply
+    missing = []
+    if e.user_by_email("walk-in@partner.example") is None:
+        missing.append("hand-made user")
+    if not any(emp.email == "new.hire@partner.example" for emp in e.employees.values()):
+        missing.append("employee")
+    if e.role_by_name("Auditor") is None:
+        missing.append("role")
+    manager = e.role_by_name("Manager").id
+    if sum(1 for u in e.users.values() if manager in u.role_ids) < 2:
+        missing.append("granted roles")
+    return missing
