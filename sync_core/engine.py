@@ -276,7 +276,8 @@ class SyncEngine:
             if self._next_cursor is not None:
                 self.store.put("refresh_cursor", self._next_cursor)
         status = "success" if not (counts["failure"]) else "partial"
-        message = f"{counts['failure']} change(s) failed" if counts["failure"] else None
+        message = (f"{counts['failure']} change(s) could not be made; the run log says why "
+                   "for each (status failure)") if counts["failure"] else None
         self.store.finish_run(run_id, status, self._now(), dict(counts), message)
         return RunResult(run_id, status, dict(counts), message, described)
 

@@ -19,7 +19,7 @@ def _settled(demo) -> None:
 def test_run_sync_now_runs_and_reports_the_result(faq):
     page = faq.post("/ui/sync/run", back="/ui/runs")
     assert flashes(page) == ["Run 1: partial (create_user 2, failure 1, link_user 2, set_photo 1). "
-                             "1 change(s) failed."]
+                             "1 change(s) could not be made; the run log says why for each (status failure)."]
     assert [r.trigger for r in faq.engine.store.runs()] == ["manual"]
     assert "#1 manual" in text(page, "runs")
 
@@ -206,7 +206,7 @@ def test_a_held_run_is_shown_and_confirmed(faq):
     page = faq.post(f"/ui/runs/{held}/confirm", back="/ui/runs")
     # Mads Jensen's SYNC-7 error (an employee without an account) is in every run of this world
     assert flashes(page) == [f"Held run {held} confirmed. Run {held + 1}: partial (deactivate 1, "
-                             "failure 1). 1 change(s) failed."]
+                             "failure 1). 1 change(s) could not be made; the run log says why for each (status failure)."]
     assert faq.user(MEGAN).active is False
     assert 'id="held"' not in page
     helle = faq.user("helle.holm@contoso.com")

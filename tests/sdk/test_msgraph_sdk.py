@@ -9,6 +9,7 @@ the allowed hosts (127.0.0.1) and CA trust (the served world's throw-away CA).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,14 +82,16 @@ class Sdk:
 
 
 def run(served: ServedWorld, scenario) -> Any:
-    """Run ``scenario(sdk)`` on a fresh SDK client in its own event loop."""
+    """Run ``scenario(sdk)`` on a fresh SDK client in its own event loop, on its own thread
+    (another test's library, such as Playwright's sync API, may own this thread's loop)."""
     async def main() -> Any:
         sdk = Sdk(served)
         try:
             return await scenario(sdk)
         finally:
             await sdk.close()
-    return asyncio.run(main())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def graph_requests(served: ServedWorld, since: int, path: str) -> list[str]:
