@@ -30,7 +30,6 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import random
 import socket
@@ -49,6 +48,7 @@ import jwt
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from mocks.clock import isoformat_z
+from mocks.sim import TOKEN_NEEDED, token_accepted
 
 DEFAULT_RETRY_AFTER = 2
 JOURNAL_SIZE = 100_000
@@ -455,17 +455,9 @@ def _sim_error(status: int, code: str, message: str) -> Response:
 @sim_bp.before_request
 def _require_sim_token() -> Response | None:
     """The world's simulation token, when set, as ``Authorization: Bearer`` or ``X-Sim-Token``."""
-    expected = getattr(_world(), "sim_token", None)
-    if not expected:
+    if token_accepted(_world(), request.headers):
         return None
-    sent = request.headers.get("X-Sim-Token", "")
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if not sent and scheme.lower() == "bearer":
-        sent = value.strip()
-    if sent and hmac.compare_digest(sent.encode(), expected.encode()):
-        return None
-    return _sim_error(401, "unauthorized", "The simulation control API needs the simulation "
-                      "token: send 'Authorization: Bearer <token>' or 'X-Sim-Token: <token>'.")
+    return _sim_error(401, "unauthorized", TOKEN_NEEDED)
 
 
 @sim_bp.get("/faults")

@@ -1,11 +1,13 @@
 """Simulation control: the ``/_sim/`` API every mock app carries (routes in :mod:`.responses`).
 
-This module holds the small parsing rules the routes share: ISO 8601 durations and
-instants, and the error the routes answer with.
+This module holds the small rules the control routes share (here and on Graph's
+``/_sim/faults``): ISO 8601 durations and instants, the simulation token check, and
+the error the routes answer with.
 """
 
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +15,23 @@ _DURATION = re.compile(
     r"P(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
     r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?")
+
+
+TOKEN_NEEDED = ("The simulation control API needs the simulation token: send "
+                "'Authorization: Bearer <token>' or 'X-Sim-Token: <token>'.")
+
+
+def token_accepted(world, headers) -> bool:
+    """Whether a control request may go on: the world has no simulation token (served on
+    loopback), or the request carries it as ``X-Sim-Token`` or ``Authorization: Bearer``."""
+    expected = getattr(world, "sim_token", None)
+    if not expected:
+        return True
+    sent = headers.get("X-Sim-Token", "")
+    scheme, _, value = headers.get("Authorization", "").partition(" ")
+    if not sent and scheme.lower() == "bearer":
+        sent = value.strip()
+    return bool(sent) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
 class SimError(Exception):

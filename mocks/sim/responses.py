@@ -9,7 +9,6 @@ reads the world from ``current_app.config["WORLD"]`` at request time. When
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
@@ -18,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from mocks.clock import isoformat_z
-from mocks.sim import SimError, parse_duration, parse_instant
+from mocks.sim import TOKEN_NEEDED, SimError, parse_duration, parse_instant, token_accepted
 
 bp = Blueprint("sim", __name__, url_prefix="/_sim")
 
@@ -32,17 +31,9 @@ def _world():
 
 @bp.before_request
 def _require_sim_token() -> Response | None:
-    expected = _world().sim_token
-    if not expected:
+    if token_accepted(_world(), request.headers):
         return None
-    sent = request.headers.get("X-Sim-Token", "")
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if not sent and scheme.lower() == "bearer":
-        sent = value.strip()
-    if sent and hmac.compare_digest(sent.encode(), expected.encode()):
-        return None
-    response = _error(401, "unauthorized", "The simulation control API needs the simulation "
-                      "token: send 'Authorization: Bearer <token>' or 'X-Sim-Token: <token>'.")
+    response = _error(401, "unauthorized", TOKEN_NEEDED)
     response.headers["WWW-Authenticate"] = 'Bearer realm="_sim"'
     return response
 
