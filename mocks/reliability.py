@@ -8,6 +8,7 @@ waits move the simulation clock, injected latency is recorded, not slept).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -772,3 +773,101 @@ def _missing_writes(h: Harness) -> list[str]:
     if sum(1 for u in e.users.values() if manager in u.role_ids) < 2:
         missing.append("granted roles")
     return missing
+
+
+# ---------------------------------------------------------------------------
+# 7. Bad input: schemathesis against Emply's OpenAPI document
+# ---------------------------------------------------------------------------
+@dataclass
+class BadInputReport:
+    operations: int = 0
+    calls: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    server_errors: int = 0  # 5xx answers
+    violations: list[str] = field(default_factory=list)  # schema or status violations
+    lost_data: list[str] = field(default_factory=list)  # refused requests that changed state
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.calls > 0 and not (self.server_errors or self.violations or self.lost_data)
+
+
+def measure_bad_input(examples: int = 5, users: int = 20, seed: int = 1) -> BadInputReport:
+    """Every operation of Emply's OpenAPI document (``/openapi.json``, through the WSGI
+    app), with schemathesis' valid and invalid data, random and real object ids, as a key
+    with every permission: no 500, every answer as documented (status, content type,
+    schema), and a refused request leaves everything stored as it was."""
+    import itertools
+    import json
+
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.core.failures import FailureGroup
+    from schemathesis.generation import GenerationMode
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    from mocks.emply.loader import dump
+
+    started = time.perf_counter()
+    report = BadInputReport()
+    h = Harness(world_doc(seed, users, groups=3, employees=0.2, events_every=0))
+    try:
+        h.run()
+        e = h.world.emply
+        real = {"user_id": next(u.id for u in e.users.values() if u.origin == "integration"),
+                "employee_id": next(iter(e.employees)), "role_id": e.role_by_name("Manager").id,
+                "department_id": next(iter(e.departments)),
+                "group_id": e.settings.synced_groups[0].group_id, "run_id": "1"}
+        schema = schemathesis.openapi.from_wsgi("/openapi.json", h.inproc.emply_app)
+        checks = [not_a_server_error, response_schema_conformance, status_code_conformance,
+                  content_type_conformance]
+        seen: set[str] = set()
+
+        def state() -> str:
+            return json.dumps(dump(e), sort_keys=True, default=str)
+
+        operations = [r.ok() for r in schema.get_all_operations()]
+        report.operations = len(operations)
+        for op, mode, with_ids in itertools.product(operations, list(GenerationMode), (False, True)):
+            params = {"customer": e.customer} if "{customer}" in op.path else {}
+            if with_ids:
+                names = [n for n in real if "{" + n + "}" in op.path]
+                if not names or op.method.upper() == "DELETE":
+                    continue  # real ids only where nothing stored is deleted on purpose
+                params.update({n: real[n] for n in names})
+
+            @given(case=op.as_strategy(generation_mode=mode, path_parameters=params or None))
+            @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
+                      phases=[Phase.explicit, Phase.generate],
+                      suppress_health_check=list(HealthCheck))
+            def probe(case) -> None:
+                before = state()
+                response = case.call(params={"apiKey": API_KEY})
+                report.calls += 1
+                report.statuses[response.status_code] += 1
+                if response.status_code >= 500:
+                    report.server_errors += 1
+                try:
+                    case.validate_response(response, checks=checks)
+                except FailureGroup as failures:
+                    for failure in failures.exceptions:
+                        text = f"{case.operation.label}: {failure.title}"
+                        if text not in seen:
+                            seen.add(text)
+                            report.violations.append(text)
+                if response.status_code >= 400 and state() != before:
+                    report.lost_data.append(f"{case.operation.label} -> {response.status_code}")
+
+            with contextlib.suppress(Unsatisfiable):  # nothing here can be made invalid
+                probe()
+    finally:
+        h.close()
+    report.seconds = time.perf_counter() - started
+    return report

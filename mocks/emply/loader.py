@@ -343,6 +343,13 @@ class _Loader:
             event.removed_at = parse_time(item["removedAt"], "removedAt")
 
     def integration(self, item: dict[str, Any]) -> None:
+        known = {"configured", "tenant", "syncedGroups", "removedGroups", "updateRolesAfterFirstSync",
+                 "calendarSync", "updateEntra", "deleteInEntra", "createInEntra",
+                 "deactivationThreshold"}  # "configured" is in a dump; it follows from tenant
+        unknown = sorted(set(item) - known)
+        if unknown:  # a misspelt setting must not be silently left at its default
+            raise EmplyLoadError(f"{unknown[0]}: unknown setting (expected one of "
+                                 f"{', '.join(sorted(known - {'configured'}))})")
         body = _pick(item, {"updateRolesAfterFirstSync", "calendarSync", "updateEntra",
                             "deleteInEntra", "createInEntra", "deactivationThreshold"})
         # No "tenant" key: the world's Entra tenant (when known); "tenant: null": not configured.
