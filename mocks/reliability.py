@@ -871,3 +871,196 @@ def measure_bad_input(examples: int = 5, users: int = 20, seed: int = 1) -> BadI
         h.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+# ---------------------------------------------------------------------------
+# 8. Security
+# ---------------------------------------------------------------------------
+PERMISSION_NAMES = ("read", "write", "settings")
+SIM_TOKEN = "reliability-sim-token-0123456789"
+
+
+@dataclass
+class SecurityReport:
+    routes: int = 0  # Emply API routes (rule x method) that need a permission
+    cases: int = 0
+    wrong: list[str] = field(default_factory=list)  # cases answered other than expected
+    changed_on_refusal: list[str] = field(default_factory=list)
+    public: list[str] = field(default_factory=list)  # routes without an API key, by design
+    sim_routes: int = 0  # /_sim/ and /ui/ routes checked against the simulation token
+    sim_wrong: list[str] = field(default_factory=list)
+    secrets_checked: int = 0  # secret values looked for
+    places_checked: int = 0
+    leaks: list[str] = field(default_factory=list)  # "<secret kind> in <place>"
+
+    @property
+    def ok(self) -> bool:
+        return self.cases > 0 and not (self.wrong or self.changed_on_refusal or self.sim_wrong
+                                       or self.leaks)
+
+
+def _url(rule, values: dict[str, str]) -> str:
+    import re
+
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values.get(m.group(1), "x"), rule.rule)
+
+
+def _methods(rule) -> list[str]:
+    return sorted(m for m in rule.methods if m not in ("HEAD", "OPTIONS"))
+
+
+def measure_security(users: int = 12, seed: int = 21) -> SecurityReport:
+    """Every Emply route from the app's URL map against no API key, a wrong one and a key
+    without the route's permission; every ``/_sim/`` route of every app (and Emply's
+    pages) against no and a wrong simulation token; and every place a secret could leak
+    to (logs at DEBUG, the run store, state dumps, the Graph journal, error bodies)."""
+    import json
+    import logging
+
+    from mocks.emply.loader import dump
+
+    report = SecurityReport()
+    doc = world_doc(seed, users, groups=3, employees=0.2, events_every=2)
+    keys = {p: f"only-{p}-key-{seed:04d}" for p in PERMISSION_NAMES}
+    doc["emply"]["apiKeys"] += [{"name": f"no-{p}", "key": keys[p],
+                                 "permissions": [q for q in PERMISSION_NAMES if q != p]}
+                                for p in PERMISSION_NAMES]
+    bodies: list[str] = []
+    records: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    capture = Capture(logging.DEBUG)
+    capture.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s %(exc_text)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(capture)
+    root.setLevel(logging.DEBUG)
+    h = Harness(doc, faults={**FAULTS, "seed": seed, "latencyMs": 0})
+    try:
+        h.run()
+        h.world.faults = FaultPlan()
+        e = h.world.emply
+        app = h.inproc.emply_app
+        values = {"customer": e.customer,
+                  "user_id": next(u.id for u in e.users.values() if u.origin == "integration"),
+                  "employee_id": next(iter(e.employees)), "role_id": e.role_by_name("Manager").id,
+                  "department_id": next(iter(e.departments)), "run_id": "1",
+                  "group_id": e.settings.synced_groups[0].group_id,
+                  "event_id": next(iter(e.events), "x"), "calendar_id": "x"}
+        http = h.inproc.client(base_url=EMPLY_URL)
+
+        def state() -> str:
+            return json.dumps(dump(e), sort_keys=True, default=str)
+
+        # -- the Emply API: every route needs a key with its permission -------------------
+        for rule in app.url_map.iter_rules():
+            view = app.view_functions.get(rule.endpoint)
+            permission = getattr(view, "permission", None)
+            if permission is None:
+                if not rule.rule.startswith("/static"):
+                    report.public.append(rule.rule)
+                continue
+            url = _url(rule, values)
+            for method in _methods(rule):
+                report.routes += 1
+                for case, params, headers, status, code in (
+                        ("no key", {}, {}, 401, "missing_api_key"),
+                        ("wrong key", {"apiKey": "not-a-key"}, {}, 401, "invalid_api_key"),
+                        ("wrong header key", {}, {"X-Api-Key": "not-a-key"}, 401,
+                         "invalid_api_key"),
+                        (f"key without {permission}", {"apiKey": keys[permission]}, {}, 403,
+                         "insufficient_permission")):
+                    before = state()
+                    response = http.request(method, url, params=params, headers=headers,
+                                            json={} if method in ("POST", "PATCH", "PUT") else None)
+                    report.cases += 1
+                    bodies.append(response.text)
+                    got = response.json().get("error", {}).get("code") if response.headers.get(
+                        "content-type", "").startswith("application/json") else None
+                    if response.status_code != status or got != code:
+                        report.wrong.append(f"{method} {rule.rule} with {case}: "
+                                            f"{response.status_code} {got}")
+                    if state() != before:
+                        report.changed_on_refusal.append(f"{method} {rule.rule} with {case}")
+
+        # -- the simulation control API and the pages need the token beyond loopback ------
+        h.world.sim_token = SIM_TOKEN
+        try:
+            for name, flask_app in (("identity", h.inproc.identity_app),
+                                    ("graph", h.inproc.graph_app), ("emply", app)):
+                client = h.inproc.client(base_url={"identity": "https://login.microsoftonline.com",
+                                                   "graph": "https://graph.microsoft.com",
+                                                   "emply": EMPLY_URL}[name])
+                for rule in flask_app.url_map.iter_rules():
+                    if not rule.rule.startswith(("/_sim", "/ui")) or rule.rule.startswith(
+                            "/ui/static"):
+                        continue
+                    url = _url(rule, values)
+                    for method in _methods(rule):
+                        report.sim_routes += 1
+                        for case, headers in (("no token", {}),
+                                              ("wrong token", {"X-Sim-Token": "wrong"})):
+                            before = state()
+                            response = client.request(method, url, headers=headers)
+                            bodies.append(response.text)
+                            if response.status_code != 401:
+                                report.sim_wrong.append(f"{name} {method} {rule.rule} with "
+                                                        f"{case}: {response.status_code}")
+                            if state() != before:
+                                report.sim_wrong.append(f"{name} {method} {rule.rule} with "
+                                                        f"{case}: changed the world")
+                        if method == "GET" and "<" not in rule.rule:
+                            ok = client.get(url, headers={"X-Sim-Token": SIM_TOKEN})
+                            bodies.append(ok.text)
+                            if ok.status_code == 401:
+                                report.sim_wrong.append(f"{name} GET {rule.rule}: token refused")
+                client.close()
+            dumps = {name: h.inproc.client().get(f"{base}/_sim/state",
+                                                 headers={"X-Sim-Token": SIM_TOKEN}).text
+                     for name, base in (("identity", "https://login.microsoftonline.com"),
+                                        ("graph", "https://graph.microsoft.com"),
+                                        ("emply", EMPLY_URL))}
+            journal = h.inproc.client().get("https://graph.microsoft.com/_sim/journal",
+                                            headers={"X-Sim-Token": SIM_TOKEN}).text
+        finally:
+            h.world.sim_token = None
+
+        # -- a wrong client secret at the token endpoint: the error must not echo it ---------
+        apps = list(h.world.tenant.apps.values())
+        bad = h.inproc.msal_app(apps[0].client_id, "wrong-secret-" + apps[0].secret[::-1])
+        result = bad.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+        bodies.append(json.dumps(result))
+        token = h.engine.entra.graph._tokens()
+
+        # -- where secrets must never be found --------------------------------------------
+        store = h.engine.store
+        with store.transaction() as db:
+            rows = [json.dumps([tuple(r) for r in db.execute(f"SELECT * FROM {t}")], default=str)
+                    for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        places = {"logs": "\n".join(records), "run store": "\n".join(rows),
+                  "error bodies": "\n".join(bodies), "Graph journal": journal,
+                  **{f"{n} state dump": d for n, d in dumps.items()}}
+        secrets = {"API key": [k["key"] for k in doc["emply"]["apiKeys"]],
+                   "client secret": [a.secret for a in apps if a.secret]
+                   + ["wrong-secret-" + apps[0].secret[::-1]],
+                   "access token": [token], "simulation token": [SIM_TOKEN]}
+        report.places_checked = len(places)
+        report.secrets_checked = sum(len(v) for v in secrets.values())
+        for kind, values_ in secrets.items():
+            for secret in values_:
+                for place, text in places.items():
+                    if kind == "simulation token" and place == "error bodies":
+                        continue  # the token is sent in requests, never answered; see below
+                    if secret and secret in text:
+                        report.leaks.append(f"{kind} in {place}")
+        if any(SIM_TOKEN in b for b in bodies):
+            report.leaks.append("simulation token in error bodies")
+    finally:
+        root.removeHandler(capture)
+        root.setLevel(old_level)
+        h.close()
+    report.leaks = sorted(set(report.leaks))
+    return report

@@ -45,8 +45,9 @@ class RedactApiKeys(logging.Filter):
 
 
 def install_log_redaction() -> None:
-    """Redact API keys in werkzeug's access log (it logs full request lines) and ours."""
-    for name in ("werkzeug", REQUEST_LOG.name):
+    """Redact API keys in werkzeug's access log (it logs full request lines), ours, and
+    httpx's (its INFO line shows the URL a client called, ``apiKey`` included)."""
+    for name in ("werkzeug", REQUEST_LOG.name, "httpx"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactApiKeys) for f in logger.filters):
             logger.addFilter(RedactApiKeys())
