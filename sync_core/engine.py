@@ -271,8 +271,9 @@ class SyncEngine:
             else:
                 result.state.user_groups.pop(uid, None)
         self.store.save_state(result.state, only={only} if only else None)
-        if only is None:  # the per-user reads this run was due are done and applied
-            self.store.delete("pending_refresh")
+        if only is None:  # the per-user reads this run was due are done and applied,
+            # except for users whose change failed: they are read again next run.
+            self.store.put("pending_refresh", sorted(failed))
             if self._next_cursor is not None:
                 self.store.put("refresh_cursor", self._next_cursor)
         status = "success" if not (counts["failure"]) else "partial"

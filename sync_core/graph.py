@@ -104,6 +104,10 @@ class GraphClient:
                 delay = min(delay * 2, 30)
                 continue
             if response.status_code >= 400:
+                if response.status_code in RETRY_STATUSES:
+                    # Giving up still honours Retry-After: whatever is sent next (the next
+                    # run's first request may be this one again) does not come too early.
+                    self._sleep(retry_after(response, delay))
                 code, message = error_of(response)
                 raise GraphError(method, url, response.status_code, code, message)
             return response
@@ -129,6 +133,7 @@ class GraphClient:
         results: dict[str, dict[str, Any]] = {}
         pending = list(requests)
         attempts = 0
+        given_up = 0.0  # the longest Retry-After of an inner request kept throttled
         while pending:
             attempts += 1
             retry: list[dict[str, Any]] = []
@@ -146,9 +151,15 @@ class GraphClient:
                         wait = max(wait, _seconds(headers.get("retry-after"), 1.0))
                     else:
                         results[response["id"]] = response
+                        if status in RETRY_STATUSES:
+                            headers = {k.lower(): v for k, v in
+                                       (response.get("headers") or {}).items()}
+                            given_up = max(given_up, _seconds(headers.get("retry-after"), 1.0))
             if retry:
                 self._sleep(wait)
             pending = retry
+        if given_up:  # as in request(): nothing is sent again before Retry-After
+            self._sleep(given_up)
         return results
 
 

@@ -6,7 +6,14 @@ reaches the state of a fault-free twin world."""
 
 from __future__ import annotations
 
-from mocks.reliability import measure_partial_reads
+from mocks.reliability import (
+    Harness,
+    install_outage,
+    measure_partial_reads,
+    mismatches,
+    projection,
+    world_doc,
+)
 
 
 def test_a_failure_at_any_page_boundary_changes_nothing_and_the_next_run_converges(figure):
@@ -30,3 +37,27 @@ def test_a_failure_at_any_page_boundary_changes_nothing_and_the_next_run_converg
         assert outcome.then_status == "success" and outcome.converged, outcome
     assert report.early_retries == 0
     assert report.duplicates == []
+
+
+def test_a_change_that_failed_after_its_retries_is_made_by_the_next_run(figure):
+    """A photo Graph would not hand over (503 on every retry) makes the run partial; the
+    next run reads that user again and copies the photo, as a fault-free twin has it."""
+    doc = world_doc(8, 40, groups=3, employees=0.0, events_every=0)
+    reference, h = Harness(doc), Harness(doc)
+    try:
+        reference.run()
+        expected = projection(reference.world)
+        outage = install_outage(h)
+        outage.only = lambda path: path.endswith("/photo/$value")  # only the photo bytes
+        outage.arm(1)
+        first = h.run()
+        outage.disarm()
+        failed = [c for c in first.actions if c["status"] == "failure"]
+        figure(f"first run {first.status} with {len(failed)} failed photo copies; then "
+               f"{h.run().status}")
+        assert first.status == "partial" and failed and {c["kind"] for c in failed} == {"set_photo"}
+        assert mismatches(projection(h.world), expected) == []
+        assert h.world.journal.violations() == []
+    finally:
+        reference.close()
+        h.close()
