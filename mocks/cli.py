@@ -462,6 +462,22 @@ def _duration(text: str) -> timedelta:
     return span
 
 
+@cli.command("reliability")
+@click.option("--seeds", type=click.IntRange(1, 1000), default=5, show_default=True,
+              help="Generated worlds (seeds) run under Graph faults.")
+@click.option("--users", type=click.IntRange(50, 20000), default=1000, show_default=True,
+              help="Users in each faulted world.")
+@click.option("--soak", is_flag=True, help="At least 20 seeds and larger budgets (minutes).")
+def reliability_command(seeds: int, users: int, soak: bool) -> None:
+    """Print the reliability report: faults, partial reads, held runs, crashes, overlapping
+    runs, bad input and security, each with its figures (docs/reliability.md)."""
+    from mocks import reliability
+
+    if not reliability.print_report(seeds=seeds, users=users, soak=soak,
+                                    say=lambda line: click.echo(line)):
+        raise Failure("a figure that must be zero is not (see the report above)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console script: run :func:`cli`, turning any unexpected error into one line."""
     try:
