@@ -75,8 +75,7 @@ class SyncEngine:
         self.next_due: datetime | None = None
         self.directory = Directory(store)
         self._next_cursor: int | None = None  # the daily refresh window, moved on apply
-        for run_id in store.mark_interrupted(self._now()):
-            store.set_run_status(run_id, "interrupted")
+        store.mark_interrupted(self._now())  # runs a crash left "running" (a restart)
 
     # -- scheduling (SYNC-2) ---------------------------------------------------------
     def schedule_from(self, start: datetime) -> None:
