@@ -87,6 +87,10 @@ def load(emply: Emply, doc: dict[str, Any], tenant: Any = None) -> None:
         for index, item in enumerate(_items(doc, key)):
             with _at(f"emply.{key}[{index}]"):
                 step(_mapping(item), index)
+    for employee_id, when in loader.resignations.items():
+        emply.employees[employee_id].resignation_date = when
+    for employee_id, at in loader.archived.items():
+        emply.employees[employee_id].archived_at = at
     if doc.get("integration") is not None:
         with _at("emply.integration"):
             loader.integration(_mapping(doc["integration"]))
@@ -193,6 +197,8 @@ class _Loader:
         self.emply = emply
         self.tenant = tenant
         self.department_ids: list[str] = []  # in document order, for the second pass
+        self.archived: dict[str, Any] = {}  # employee id -> archived at, set after the users
+        self.resignations: dict[str, Any] = {}  # employee id -> resignation date, likewise
 
     # references ---------------------------------------------------------------
     def department_ref(self, item: dict[str, Any], key: str = "department") -> str | None:
@@ -253,12 +259,15 @@ class _Loader:
                             "phones"})
         body["departmentId"] = self.department_ref(item)
         emp = self.emply.add_employee(body, SYSTEM, id=item.get("id"))
-        # Set directly: archiving (and its journal entry) waits until the whole document is in.
-        emp.resignation_date = day(item.get("resignationDate"), "resignationDate")
+        # Set once the users are in: archiving (and its journal entry) waits until the whole
+        # document is in, and a dumped world's user may be connected to this employee.
+        self.resignations[emp.id] = day(item.get("resignationDate"), "resignationDate")
         if item.get("createdAt"):
             emp.created_at = parse_time(item["createdAt"], "createdAt")
         if item.get("status") == "Archived" or item.get("archivedAt"):
-            emp.archived_at = parse_time(item.get("archivedAt") or self.emply.now(), "archivedAt")
+            # Archived once the users are in: a dumped world's user may be connected to it.
+            self.archived[emp.id] = parse_time(item.get("archivedAt") or self.emply.now(),
+                                               "archivedAt")
 
     def user(self, item: dict[str, Any], index: int) -> None:
         body = _pick(item, {"email", "firstName", "middleName", "lastName", "language", "timeZone",

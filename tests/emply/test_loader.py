@@ -133,3 +133,23 @@ def test_world_document_names_synced_groups_by_their_entra_name():
     group = next(iter(world.tenant.groups.values()))
     assert world.emply.settings.tenant.id == world.tenant.id
     assert [g.group_id for g in world.emply.settings.synced_groups] == [group.id]
+
+
+def test_a_world_with_an_archived_connected_employee_loads_back():
+    from datetime import timedelta
+
+    from mocks.scenarios import load_world
+    from mocks.world import World
+    from mocks.worldfile import dump, load
+
+    _, world = load_world("deletion-and-resignation")
+    world.clock.advance(timedelta(days=60))
+    archived = [e for e in world.emply.employees.values() if e.status == "Archived"]
+    assert archived and any(world.emply.employee_user(e.id) for e in archived)
+    again = World()
+    load(again, dump(world))
+    for employee in archived:
+        assert again.emply.employees[employee.id].status == "Archived"
+        user = again.emply.employee_user(employee.id)
+        if user is not None:
+            assert user.deactivation.reason == "employee_archived"
