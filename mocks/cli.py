@@ -219,7 +219,11 @@ def dump_yaml(doc: dict[str, Any]) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Beyond loopback, /_sim/ needs the printed sim token.")
 @click.option("--log-requests", is_flag=True, help="Log every request to stderr.")
-def serve_command(scenario: str, port_file: str | None, host: str, log_requests: bool) -> None:
+@click.option("--real-time", is_flag=True,
+              help="Let the simulation clock follow the wall clock, so the sync runs every 30 "
+                   "real minutes (default: time moves only through POST /_sim/clock).")
+def serve_command(scenario: str, port_file: str | None, host: str, log_requests: bool,
+                  real_time: bool) -> None:
     """Serve the identity platform, Graph and Emply People over HTTPS until stopped.
 
     SCENARIO is a built-in name or a YAML file (default: faq). Stop with Ctrl-C or SIGTERM.
@@ -227,8 +231,21 @@ def serve_command(scenario: str, port_file: str | None, host: str, log_requests:
     with stop_signals() as stop:
         doc, world = open_scenario(scenario)
         _check_can_listen(host)
-        if not stop.is_set():
-            _serve(world, doc, scenario, host, port_file, log_requests, stop)
+        if real_time:
+            SERVE_HOOKS.append(_follow_wall_clock)
+        try:
+            if not stop.is_set():
+                _serve(world, doc, scenario, host, port_file, log_requests, stop)
+        finally:
+            if real_time:
+                SERVE_HOOKS.remove(_follow_wall_clock)
+
+
+def _follow_wall_clock(world: Any, served: Any) -> Callable[[], None]:
+    """A serve hook: the world's clock moves with real time until the server stops."""
+    from mocks.clock import WallClockDriver
+
+    return WallClockDriver(lambda: world.clock).start().stop
 
 
 @contextlib.contextmanager

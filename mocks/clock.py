@@ -8,6 +8,7 @@ Tests move it with :meth:`SimClock.advance`; nothing in the world sleeps on it.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -70,3 +71,32 @@ def _aware(value: datetime) -> datetime:
 def isoformat_z(value: datetime) -> str:
     """Graph's timestamp form: ``2026-01-05T08:00:00Z``."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class WallClockDriver:
+    """Moves a simulation clock along with real time, for a served world asked to run in
+    real time (``emply-sim serve --real-time``): the 30-minute schedule then fires every
+    30 real minutes. ``get_clock`` is asked at every tick, as a world load replaces it."""
+
+    def __init__(self, get_clock: Callable[[], SimClock], interval: float = 1.0) -> None:
+        self._get_clock = get_clock
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> WallClockDriver:
+        self._thread = threading.Thread(target=self._tick, name="wall-clock", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _tick(self) -> None:
+        last = time.monotonic()
+        while not self._stop.wait(self.interval):
+            now = time.monotonic()
+            self._get_clock().advance(now - last)
+            last = now

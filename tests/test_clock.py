@@ -26,3 +26,16 @@ def test_clock_refuses_to_go_backwards():
     clock = SimClock()
     with pytest.raises(ValueError, match="backwards"):
         clock.advance(-1)
+
+
+def test_the_wall_clock_driver_moves_simulated_time_with_real_time():
+    import time
+
+    from mocks.clock import WallClockDriver
+
+    clock = SimClock(datetime(2026, 3, 1, tzinfo=UTC))
+    driver = WallClockDriver(lambda: clock, interval=0.02).start()
+    time.sleep(0.3)  # the one test that needs real time: it is about real time
+    driver.stop()
+    moved = (clock.now() - datetime(2026, 3, 1, tzinfo=UTC)).total_seconds()
+    assert 0.15 <= moved <= 5
