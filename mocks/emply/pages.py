@@ -40,6 +40,7 @@ from werkzeug.exceptions import HTTPException
 from mocks.clock import isoformat_z
 from mocks.emply.errors import EmplyError
 from mocks.emply.models import SYSTEM, Emply, User, user_actor
+from mocks.emply.responses import photo_response
 from mocks.emply.sync_routes import _guard, engine
 from sync_core.model import REASON_TEXT
 from sync_core.store import LOG_ACTION
@@ -285,11 +286,7 @@ def user(user_id: str):
 @bp.get("/users/<user_id>/photo")
 def photo(user_id: str):
     """The user's photo as stored in Emply (what the API's GET .../photo returns)."""
-    picture = emply().user(user_id).photo
-    if picture is None:
-        raise EmplyError(404, "photo_not_found", f"User '{user_id}' has no photo.")
-    response = Response(picture.content, mimetype=picture.content_type)
-    response.headers["ETag"] = f'"{picture.etag}"'
+    response = photo_response(user_id)
     response.headers["Cache-Control"] = "no-cache"
     return response
 

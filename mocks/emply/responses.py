@@ -353,15 +353,20 @@ def unassign_role(user_id: str, role_id: str):
 
 
 # -- photos --------------------------------------------------------------------------------
-@bp.get("/users/<user_id>/photo")
-@needs("read")
-def get_photo(user_id: str):
+def photo_response(user_id: str) -> Response:
+    """The user's photo bytes with their type and ETag, or 404 ``photo_not_found``."""
     photo = emply().user(user_id).photo
     if photo is None:
         raise EmplyError(404, "photo_not_found", f"User '{user_id}' has no photo.")
     response = Response(photo.content, mimetype=photo.content_type)
     response.headers["ETag"] = f'"{photo.etag}"'
     return response
+
+
+@bp.get("/users/<user_id>/photo")
+@needs("read")
+def get_photo(user_id: str):
+    return photo_response(user_id)
 
 
 @bp.put("/users/<user_id>/photo")
