@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import httpx
 
-from sync_core.emply import EmplyAdapter
+from mocks.emply.adapter import EmplyAdapter
 from sync_core.engine import NotConfigured, SyncEngine
 from sync_core.entra import EntraAdapter
 from sync_core.graph import GraphClient, MsalTokens

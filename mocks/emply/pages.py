@@ -521,32 +521,3 @@ def reject_run(run_id: int):
     who = actor()
     return act(lambda: _guard(lambda: engine().reject(run_id, who)),
                f"Held run {run_id} rejected; nothing was applied.")
-
-
-# -- a local demo server ------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> None:
-    """``python -m mocks.emply.pages [scenario] [--port N]``: the dashboard on plain local HTTP.
-
-    The whole world runs in-process (the sync reaches Graph without sockets); only the
-    Emply app listens, on 127.0.0.1, so a browser can open ``http://127.0.0.1:N/ui/``.
-    """
-    import argparse
-
-    from mocks import scenarios
-    from mocks.inprocess import InProcess
-    from mocks.world import World
-
-    parser = argparse.ArgumentParser(prog="python -m mocks.emply.pages", description=main.__doc__)
-    parser.add_argument("scenario", nargs="?", default="faq",
-                        help=f"built-in scenario ({', '.join(scenarios.list_builtin())})")
-    parser.add_argument("--port", type=int, default=8081)
-    args = parser.parse_args(argv)
-    w = World()
-    scenarios.load_world(args.scenario, w)
-    sim = InProcess(w)
-    print(f"Emply dashboard: http://127.0.0.1:{args.port}/ui/  (Ctrl+C to stop)")
-    sim.emply_app.run(host="127.0.0.1", port=args.port, threaded=True)
-
-
-if __name__ == "__main__":
-    main()

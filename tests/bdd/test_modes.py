@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.bdd import plugin
+from emply_sim.bdd import plugin
 from tests.bdd.conftest import FEATURES, ROOT, run_pytest
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd.feature import get_features
 
-from mocks.bdd.rules import known_rules, looks_like_rule_id, parse_rules, rules_text
+from emply_sim.bdd.rules import known_rules, looks_like_rule_id, parse_rules, rules_text
 from tests.bdd.conftest import FEATURES, ROOT
 
 
@@ -21,8 +21,8 @@ def _scenario_tags() -> dict[str, set[str]]:
 
 
 def test_the_packaged_rules_are_the_projects_rules_document():
-    # The plugin reads mocks/bdd/rules.md (shipped in the package); docs/rules.md is the
-    # document people read. They must be the same text: cp docs/rules.md mocks/bdd/rules.md
+    # The plugin reads emply_sim/bdd/rules.md (shipped in the package); docs/rules.md is the
+    # document people read. They must be the same text: cp docs/rules.md emply_sim/bdd/rules.md
     assert rules_text() == (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from pytest_bdd.feature import get_features
 
-import mocks.bdd.steps as steps
+import emply_sim.bdd.steps as steps
 from tests.bdd.conftest import FEATURES, ROOT
 
 
 def _definitions():
-    """``(type, parser)`` of every step definition in :mod:`mocks.bdd.steps`."""
+    """``(type, parser)`` of every step definition in :mod:`emply_sim.bdd.steps`."""
     found = []
     for name, fixture in vars(steps).items():
         if name.startswith("pytestbdd_stepdef_"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mocks.bdd.report import ScenarioResult, TraceReport
+from emply_sim.bdd.report import ScenarioResult, TraceReport
 
 RULES = {"AB-1": "first rule", "AB-2": "second rule", "AB-3": "third rule"}
 

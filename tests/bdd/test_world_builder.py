@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.bdd import world as wb
+from emply_sim.bdd import world as wb
 from mocks.world import World
 from mocks.worldfile import load
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mocks.cli import cli
+from emply_sim.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ def run():
 
 @pytest.fixture
 def spawn():
-    """Start ``python -m mocks.cli ARGS`` as a subprocess; killed at the end if still running."""
+    """Start ``python -m emply_sim.cli ARGS`` as a subprocess; killed at the end if still running."""
     started: list[subprocess.Popen] = []
     env = {k: v for k, v in os.environ.items()
            if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy",
@@ -35,7 +35,7 @@ def spawn():
     env.update(PYTHONUNBUFFERED="1", NO_PROXY="127.0.0.1,localhost")
 
     def _spawn(*args: str) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "-m", "mocks.cli", *args], cwd=ROOT, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "emply_sim.cli", *args], cwd=ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         started.append(process)
         return process

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from mocks import cli as cli_module
+from emply_sim import cli as cli_module
 from mocks.scenarios import list_builtin, load_world
 
 

@@ -8,8 +8,8 @@ import re
 from click.testing import CliRunner
 from rich.console import Console
 
-from mocks.cli import cli
-from mocks.demo import run_demo
+from emply_sim.cli import cli
+from emply_sim.demo import run_demo
 
 # The four cases of SYNC-6 (docs/rules.md): roles after the run, for a user without an
 # employee profile, and for one connected to an employee (never changed).

@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from mocks.reliability import measure_bad_input, world_doc
+from emply_sim.reliability import measure_bad_input, world_doc
 from mocks.world import World
 from mocks.worldfile import load
 

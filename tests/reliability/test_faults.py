@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.graph.faults import FaultPlan
-from mocks.reliability import (
+from emply_sim.reliability import (
     FAULTS,
     MAX_RUNS,
     Harness,
@@ -18,6 +17,7 @@ from mocks.reliability import (
     measure_faults,
     world_doc,
 )
+from mocks.graph.faults import FaultPlan
 
 SEEDS = range(5)
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from mocks.reliability import API_KEY, PERMISSIONS, Harness
+from emply_sim.reliability import API_KEY, PERMISSIONS, Harness
 
 from .rules_model import EmplyUserModel, EntraUserModel, RulesModel
 

@@ -6,7 +6,7 @@ reaches the state of a fault-free twin world."""
 
 from __future__ import annotations
 
-from mocks.reliability import (
+from emply_sim.reliability import (
     Harness,
     install_outage,
     measure_partial_reads,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from mocks.cli import cli
+from emply_sim.cli import cli
 
 FIGURES = ("runs", "faults injected", "state mismatches", "early retries", "500s seen",
            "duplicates", "spurious deactivations")

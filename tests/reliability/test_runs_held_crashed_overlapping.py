@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.reliability import (
+from emply_sim.reliability import (
     Crash,
     Harness,
     measure_crashes,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from emply_sim.reliability import PERMISSIONS
 from mocks.inprocess import GRAPH_URL, InProcess
-from mocks.reliability import PERMISSIONS
 from mocks.world import World
 from mocks.worldfile import load
 

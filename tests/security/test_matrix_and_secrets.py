@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import socket
 
-from mocks.reliability import measure_security
+from emply_sim.reliability import measure_security
 from mocks.serving import ServedWorld
 from mocks.world import World
 

@@ -20,12 +20,12 @@ import json
 
 import pytest
 
-from mocks.bdd.report import SCENARIO_PROPERTY, TraceReport
-from mocks.bdd.rules import known_rules, looks_like_rule_id
-from mocks.bdd.system import InProcessTarget, ServedTarget, Target
+from emply_sim.bdd.report import SCENARIO_PROPERTY, TraceReport
+from emply_sim.bdd.rules import known_rules, looks_like_rule_id
+from emply_sim.bdd.system import InProcessTarget, ServedTarget, Target
 
 BDD_CONTEXT = "emply_sim_bdd_context"
-pytest_plugins = ["mocks.bdd.steps"]  # the step definitions and the emply_sim fixture
+pytest_plugins = ["emply_sim.bdd.steps"]  # the step definitions and the emply_sim fixture
 
 
 

@@ -27,7 +27,7 @@ from urllib.parse import quote
 import httpx
 import msal
 
-from mocks.bdd import world as wb
+from emply_sim.bdd import world as wb
 
 GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
 PORT_FILE_KEYS = ("graph_url", "authority", "tenant_id", "ca_file", "emply_url")
@@ -107,7 +107,7 @@ class ServedTarget(Target):
         """Start ``emply-sim serve --port-file`` as a child process and run against it."""
         folder = tempfile.mkdtemp(prefix="emply-sim-bdd-")
         port_file = Path(folder) / "ports.json"
-        process = subprocess.Popen([sys.executable, "-m", "mocks.cli", "serve", "--port-file",
+        process = subprocess.Popen([sys.executable, "-m", "emply_sim.cli", "serve", "--port-file",
                                     str(port_file)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True)
 

@@ -406,7 +406,7 @@ def demo_command(scenario: str) -> None:
     employee profile, deactivation and its reasons, calendars, and a resignation.
     Any other SCENARIO gets its first sync and an hour of scheduled runs. No servers.
     """
-    from mocks.demo import DemoError, run_demo
+    from emply_sim.demo import DemoError, run_demo
 
     try:
         run_demo(scenario, out)
@@ -488,7 +488,7 @@ def _duration(text: str) -> timedelta:
 def reliability_command(seeds: int, users: int, soak: bool) -> None:
     """Print the reliability report: faults, partial reads, held runs, crashes, overlapping
     runs, bad input and security, each with its figures (docs/reliability.md)."""
-    from mocks import reliability
+    from emply_sim import reliability
 
     if not reliability.print_report(seeds=seeds, users=users, soak=soak,
                                     say=lambda line: click.echo(line)):

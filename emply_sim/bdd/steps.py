@@ -23,8 +23,8 @@ from urllib.parse import quote
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from mocks.bdd import world as wb
-from mocks.bdd.system import Harness, StepFailure
+from emply_sim.bdd import world as wb
+from emply_sim.bdd.system import Harness, StepFailure
 
 ON_OFF = {"on": True, "off": False}
 ENTRA_FIELDS = {"first name": "givenName", "last name": "surname", "display name": "displayName",
@@ -68,7 +68,7 @@ def png_photo(seed: str, size: int = 16) -> bytes:
 # -- the fixture steps use --------------------------------------------------------------------
 @pytest.fixture
 def emply_sim(emply_sim_target) -> Harness:
-    """One scenario's :class:`~mocks.bdd.system.Harness` over the session's target."""
+    """One scenario's :class:`~emply_sim.bdd.system.Harness` over the session's target."""
     harness = Harness(emply_sim_target)
     yield harness
     try:
@@ -940,7 +940,7 @@ def employee_status(emply_sim: Harness, person: str, status: str) -> None:
 # helpers (through the APIs only)
 # =============================================================================================
 def _rule_ids() -> dict[str, str]:
-    from mocks.bdd.rules import known_rules
+    from emply_sim.bdd.rules import known_rules
 
     return known_rules()
 

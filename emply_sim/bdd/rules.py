@@ -1,6 +1,6 @@
 """The rule ids of the integration, read from the rules document shipped in this package.
 
-``mocks/bdd/rules.md`` is a copy of the project's ``docs/rules.md`` (a test keeps the
+``emply_sim/bdd/rules.md`` is a copy of the project's ``docs/rules.md`` (a test keeps the
 two equal), so an installed plugin knows the rules without the source tree. A rule is
 defined by a paragraph starting ``**ID — title.**``; a tag shaped like a rule id is
 ``@ABC-1``.
@@ -18,7 +18,7 @@ _DEFINITION = re.compile(r"^\*\*([A-Z][A-Z0-9]*-\d+)\s+[—-]+\s+(.+?)\*\*", re.
 
 def rules_text() -> str:
     """The packaged rules document (Markdown)."""
-    return resources.files("mocks.bdd").joinpath("rules.md").read_text(encoding="utf-8")
+    return resources.files("emply_sim.bdd").joinpath("rules.md").read_text(encoding="utf-8")
 
 
 def parse_rules(text: str) -> dict[str, str]:
