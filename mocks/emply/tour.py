@@ -25,7 +25,7 @@ SCENARIO = "faq"
 MEGAN, RAY = "megan.jordan@contoso.com", "ray.ross@contoso.com"
 LARS, SOFIE, MADS = "lars.nielsen@contoso.com", "sofie.hansen@contoso.com", "mads.jensen@contoso.com"
 # Rules whose failures the FAQ world shows on purpose (Mads is an employee without a user).
-EXPECTED_FAILURES = {"SYNC-7": "expected: Mads Jensen is an employee without a user account, "
+EXPECTED_FAILURES = {"SYNC-7": "Mads Jensen is an employee without a user account, "
                                "so the sync reports him instead of creating a second user "
                                "(SYNC-7)"}
 
