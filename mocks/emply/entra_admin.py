@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from sync_core.graph import MsalTokens
+from sync_core.graph import GraphError, MsalTokens
 
 # The app the pages register when asked (the Azure portal's "new registration").
 ADMIN_APP = "Demo: Entra administrator"
@@ -95,7 +95,11 @@ class GraphAdmin:
             self._tokens = MsalTokens(f"{self.identity_url}/{key[0]}", key[1], key[2],
                                       http_client=self.http)
             self._key = key
-        return self._tokens()
+        try:
+            return self._tokens()
+        except GraphError as exc:  # the identity platform refused the app's credentials
+            raise GraphRefusal("POST", "/oauth2/v2.0/token", exc.status or 400,
+                               exc.code or "token_error", exc.message) from None
 
     def call(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
              content_type: str | None = None) -> Any:
@@ -103,8 +107,11 @@ class GraphAdmin:
         headers = {"Authorization": f"Bearer {self._token()}"}
         if content_type:
             headers["Content-Type"] = content_type
-        response = self.http.request(method, f"{self.graph_url}{path}", headers=headers,
-                                     json=json_body, content=content)
+        try:
+            response = self.http.request(method, f"{self.graph_url}{path}", headers=headers,
+                                         json=json_body, content=content)
+        except httpx.HTTPError as exc:
+            raise GraphRefusal(method, path, 0, "no_answer", f"Graph did not answer: {exc}") from None
         if response.status_code >= 400:
             code, message = "unknown", response.text[:300]
             try:

@@ -856,7 +856,7 @@ def tour_start(number: int):
     def start():
         from mocks import scenarios
 
-        state.start(number - 1, _tour_context)
+        _guard(lambda: state.start(number - 1, _tour_context))
         if (current_app.config.get("EMPLY_SCENARIO") or ("",))[0] != faq_tour.SCENARIO:
             current_app.config["EMPLY_SCENARIO"] = (faq_tour.SCENARIO,
                                                     scenarios.load_scenario(faq_tour.SCENARIO))
@@ -870,6 +870,6 @@ def tour_play(number: int):
     """Play a step: its action (or the presenter's), the sync run, and the after."""
     state = tour_state()
     by_presenter = request.form.get("by") == "presenter"
-    return act(lambda: state.play(number - 1, _tour_context(), by_presenter),
+    return act(lambda: _guard(lambda: state.play(number - 1, _tour_context(), by_presenter)),
                lambda p: f"Step {number} played" + (f": run {p.run['id']} ended "
                                                     f"{p.run['status']}." if p.run else "."))

@@ -25,9 +25,9 @@ SCENARIO = "faq"
 MEGAN, RAY = "megan.jordan@contoso.com", "ray.ross@contoso.com"
 LARS, SOFIE, MADS = "lars.nielsen@contoso.com", "sofie.hansen@contoso.com", "mads.jensen@contoso.com"
 # Rules whose failures the FAQ world shows on purpose (Mads is an employee without a user).
-EXPECTED_FAILURES = {"SYNC-7": "Mads Jensen is an employee without a user account, "
-                               "so the sync reports him instead of creating a second user "
-                               "(SYNC-7)"}
+EXPECTED_FAILURES = {"SYNC-7": "by design, an employee without a user account is reported "
+                               "instead of getting a second user; the next run connects them "
+                               "once an account exists (SYNC-7)"}
 
 
 class TourError(RuntimeError):
