@@ -42,7 +42,13 @@ from werkzeug.exceptions import HTTPException
 from mocks.clock import isoformat_z
 from mocks.emply import readable
 from mocks.emply import tour as faq_tour
-from mocks.emply.entra_admin import GraphAdmin, GraphRefusal, NoAdminApp, register_admin_app
+from mocks.emply.entra_admin import (
+    GraphAdmin,
+    GraphRefusal,
+    NoAdminApp,
+    admin_app,
+    register_admin_app,
+)
 from mocks.emply.errors import EmplyError
 from mocks.emply.models import SYSTEM, Emply, User, user_actor
 from mocks.emply.responses import photo_response
@@ -384,8 +390,6 @@ def _rule_order(rule: str) -> tuple[str, int]:
 def entra():
     """The Entra side: users and groups of the world's tenant, with the administrator's actions."""
     e, tenant = emply(), world().tenant
-    from mocks.emply.entra_admin import admin_app
-
     app = admin_app(tenant)
     with tenant.lock, e.lock:
         groups = sorted(tenant.groups.values(), key=lambda g: g.props.get("displayName") or "")
