@@ -285,6 +285,7 @@ def _serve(world: Any, doc: dict[str, Any], scenario: str, host: str, port_file:
             if stopper is not None:
                 stoppers.append(stopper)
         info = {
+            "identity_url": served.identity_url,
             "graph_url": served.graph_url,
             "authority": served.authority,
             "tenant_id": world.tenant.id,
@@ -380,7 +381,8 @@ def _write_json(path: Path, info: dict[str, Any]) -> None:
 def _print_served(scenario: str, info: dict[str, Any]) -> None:
     """The URLs and credentials, one per line and never wrapped, so they copy cleanly."""
     out.print(Text(f"Serving scenario '{scenario}' over HTTPS", style="bold"))
-    rows = [("Identity (authority)", info["authority"]), ("Graph", info["graph_url"]),
+    rows = [("Identity", info["identity_url"]), ("Authority (MSAL)", info["authority"]),
+            ("Graph", info["graph_url"]),
             ("Emply People", info["emply_url"]), ("Tenant id", info["tenant_id"]),
             ("Client id", info["client_id"]), ("Client secret", info["client_secret"]),
             ("Emply customer", info["emply_customer"]), ("Emply API key", info["emply_api_key"]),
