@@ -839,12 +839,17 @@ def tour():
                            index=None)
 
 
-@bp.get("/tour/<int:number>")
-def tour_step(number: int):
+def _step_number(text: str) -> int:
+    """A step number from the URL, or the pages' 404 naming the steps there are."""
+    if not text.isdigit() or not 1 <= int(text) <= len(faq_tour.STEPS):
+        raise EmplyError(404, "not_found", f"The tour has steps 1 to {len(faq_tour.STEPS)}.")
+    return int(text)
+
+
+@bp.get("/tour/<number>")
+def tour_step(number: str):
     """One step: what is about to happen, the action, and the people before and after."""
-    if not 1 <= number <= len(faq_tour.STEPS):
-        return _error_page(404, f"The tour has steps 1 to {len(faq_tour.STEPS)}.")
-    state, index = tour_state(), number - 1
+    state, index = tour_state(), _step_number(number) - 1
     played = state.played.get(index)
     eng = hosted_engine()
     return render_template("pages/tour.html", steps=faq_tour.STEPS, state=state, index=index,
@@ -852,10 +857,10 @@ def tour_step(number: int):
                            held=eng.held_run() if eng else None)
 
 
-@bp.post("/tour/<int:number>/start")
-def tour_start(number: int):
+@bp.post("/tour/<number>/start")
+def tour_start(number: str):
     """Get a step ready: go on from the step before, or reload the FAQ world and replay."""
-    state = tour_state()
+    state, number = tour_state(), _step_number(number)
 
     def start():
         from mocks import scenarios
@@ -869,10 +874,10 @@ def tour_start(number: int):
     return act(start, lambda n: f"Step {n} is ready: {faq_tour.STEPS[n - 1].title}.")
 
 
-@bp.post("/tour/<int:number>/play")
-def tour_play(number: int):
+@bp.post("/tour/<number>/play")
+def tour_play(number: str):
     """Play a step: its action (or the presenter's), the sync run, and the after."""
-    state = tour_state()
+    state, number = tour_state(), _step_number(number)
     by_presenter = request.form.get("by") == "presenter"
     return act(lambda: _guard(lambda: state.play(number - 1, _tour_context(), by_presenter)),
                lambda p: f"Step {number} played" + (f": run {p.run['id']} ended "
