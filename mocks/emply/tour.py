@@ -415,9 +415,8 @@ def _summary(ctx: Context, result, step: Step) -> dict[str, Any] | None:
     """The run a step made: status, counts, and its changes for the people involved."""
     if result is None:
         return None
-    if isinstance(result, dict):  # a run row from the store (the presenter confirmed)
-        run_id, status, counts, message = (result["id"], result["status"], result["counts"],
-                                           result.get("message"))
+    if not hasattr(result, "run_id"):  # a run from the store (the presenter ran it)
+        run_id, status, counts, message = result.id, result.status, result.counts, result.message
     else:
         run_id, status, counts, message = (result.run_id, result.status, result.counts,
                                            result.message)

@@ -118,3 +118,30 @@ def test_a_step_that_is_not_ready_or_does_not_exist_is_refused_clearly(faq):
                              "and replays the steps before it)."]
     assert "Start step 4" in text(page, "play")
     assert "The tour has steps 1 to 13." in text(faq.get("/ui/tour/14", status=404))
+
+
+def test_the_tours_entra_changes_are_graph_calls_in_the_journal(faq):
+    play_all(faq)
+    admin = next(a for a in faq.world.tenant.apps.values() if a.display_name == "Demo: Entra administrator")
+    calls = [f"{e.method} {e.url.split('/v1.0', 1)[-1]} {e.status}"
+             for e in faq.world.journal.entries() if e.client == admin.client_id]
+    megan, lars = "22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333"
+    sofie = "44444444-4444-4444-8444-444444444444"
+    hr, employee = "aaaaaaaa-0002-4000-8000-000000000002", "aaaaaaaa-0001-4000-8000-000000000001"
+    assert calls[:5] == [f"DELETE /groups/{hr}/members/{megan}/$ref 204",  # case b
+                         f"POST /groups/{hr}/members/$ref 204",  # case c's set-up
+                         f"DELETE /groups/{employee}/members/{lars}/$ref 204",  # Lars leaves
+                         f"POST /groups/{employee}/members/$ref 204",  # and rejoins
+                         f"DELETE /users/{sofie} 204"]  # DEL-1
+
+
+def test_the_presenter_confirms_the_held_run_on_the_runs_page(faq):
+    page = faq.post("/ui/tour/13/start", back="/ui/tour/13")
+    assert flashes(page) == ["Step 13 is ready: The held run is confirmed."]
+    held = faq.engine.held_run()
+    assert held is not None
+    faq.post(f"/ui/runs/{held}/confirm", back="/ui/runs")
+    page = faq.post("/ui/tour/13/play", {"by": "presenter"}, back="/ui/tour/13")
+    assert person(page, "lars.nielsen@contoso.com")["Emply user"] == (
+        "active", "deactivated (left_synced_groups)")
+    assert "ended success" in text(page, "run-status")
