@@ -189,3 +189,27 @@ def test_projector_and_laptop_sizes_keyboard_and_accessibility(browser, served, 
         tab.goto("/ui/tour/1")
         screenshot(tab, f"tour-{width}x{height}")
         context.close()
+
+
+def test_a_scenario_file_is_loaded_from_the_header_and_its_errors_name_the_line(page):
+    from playwright.sync_api import expect
+
+    from mocks import scenarios
+
+    page.goto("/ui/integration")
+    broken = b"name: broken\nentra:\n  tenant: {id: 3f6c2a1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b}\n  users: 7\nemply: {customer: x}\n"
+    page.set_input_files("#scenario-file", files=[
+        {"name": "broken.yaml", "mimeType": "text/yaml", "buffer": broken}])
+    page.click("#upload-scenario")
+    expect(page.locator("p.flash.error")).to_have_text(re.compile(r"^broken\.yaml:4: entra\.users: "))
+    page.set_input_files("#scenario-file", files=[
+        {"name": "mine.yaml", "mimeType": "text/yaml",
+         "buffer": scenarios.builtin_text("calendars").encode()}])
+    page.click("#upload-scenario")
+    expect_ok(page, "Loaded the scenario file 'mine.yaml'; the sync starts afresh.")
+    expect(page.locator("#reset-scenario")).to_have_text("Reset “mine.yaml”")
+    run_sync(page)
+    page.click("#reset-scenario")
+    expect_ok(page, "Reset: the scenario 'mine.yaml' is loaded again")
+    page.click("nav >> text=Sync runs")
+    expect(page.locator("#runs")).to_contain_text("No runs yet.")

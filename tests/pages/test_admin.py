@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from mocks.emply.entra_admin import ADMIN_APP
 
@@ -131,3 +132,27 @@ def test_del1_a_user_deleted_through_the_pages_is_deactivated_and_restored(faq):
     faq.post(f"/ui/entra/deleted/{sofie}/restore", back="/ui/entra")
     faq.post("/ui/sync/run")
     assert faq.user(SOFIE).active  # SYNC-3: the sync reactivates what it deactivated
+
+
+def test_hybrid_users_carry_the_marker_and_graph_refuses_what_ad_masters():
+    from .conftest import Demo
+
+    demo = Demo("hybrid")
+    try:
+        admin_ready(demo)
+        page = demo.get("/ui/entra")
+        hybrid = [u for u in demo.world.tenant.users.values() if u.hybrid]
+        assert hybrid, "the hybrid scenario has users synced from AD"
+        row = re.search(rf'<tr data-upn="{re.escape(hybrid[0].props["userPrincipalName"])}">(.*?)</tr>',
+                        page, re.S).group(1)
+        assert '<span class="badge warn" title="synced from on-premises Active Directory' in row
+        user = hybrid[0]
+        refused = demo.post(f"/ui/entra/users/{user.id}/enabled", {"enabled": "false"},
+                            back="/ui/entra")
+        assert flashes(refused) == [
+            f"Graph refused PATCH /users/{user.id} (400 Request_BadRequest): Unable to update the "
+            "specified properties for on-premises mastered Directory Sync objects or objects "
+            "currently undergoing migration."]
+        assert user.props.get("accountEnabled") is not False
+    finally:
+        demo.close()
