@@ -14,6 +14,7 @@ steps 1 to *n*-1 in it, so the tour can be restarted at any step.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -344,7 +345,7 @@ class Tour:
 
     ready: int | None = None  # index of the step whose "before" is taken, not yet played
     played: dict[int, Played] = field(default_factory=dict)
-    world_version: int = 0
+    busy: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reset(self) -> None:
         self.ready, self.played = None, {}
@@ -361,6 +362,16 @@ class Tour:
     def start(self, index: int, ctx_factory: Callable[[], Context]) -> None:
         """Get step ``index`` ready: continue from the step before, or reload and replay."""
         _check(index)
+        with self._only_one():
+            self._start(index, ctx_factory)
+
+    def _only_one(self):
+        """One tour action at a time (two browsers on one demo server); the other is told."""
+        if not self.busy.acquire(blocking=False):
+            raise TourError("The tour is busy with another step; try again in a moment.")
+        return _Release(self.busy)
+
+    def _start(self, index: int, ctx_factory: Callable[[], Context]) -> None:
         if self.ready == index:
             return
         if not (self.ready is None and self.done_upto == index and index > 0):
@@ -387,6 +398,10 @@ class Tour:
     def play(self, index: int, ctx: Context, by_presenter: bool = False) -> Played:
         """Do the step's action (unless the presenter did it), run the sync, take the after."""
         _check(index)
+        with self._only_one():
+            return self._play(index, ctx, by_presenter)
+
+    def _play(self, index: int, ctx: Context, by_presenter: bool) -> Played:
         if self.ready != index:
             raise TourError(f"Step {index + 1} is not ready: start it first (this reloads the "
                             "FAQ world and replays the steps before it).")
@@ -404,6 +419,19 @@ class Tour:
         played.by = "presenter" if by_presenter and step.action is not None else "tour"
         self.ready = None
         return played
+
+
+class _Release:
+    """Releases the tour's lock at the end of a ``with`` block."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.lock = lock
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.lock.release()
 
 
 def _check(index: int) -> None:

@@ -145,3 +145,13 @@ def test_the_presenter_confirms_the_held_run_on_the_runs_page(faq):
     assert person(page, "lars.nielsen@contoso.com")["Emply user"] == (
         "active", "deactivated (left_synced_groups)")
     assert "ended success" in text(page, "run-status")
+
+
+def test_a_second_browser_is_told_the_tour_is_busy(faq):
+    faq.get("/ui/tour")
+    state = faq.app.config["FAQ_TOUR"]
+    with state.busy:  # another request is replaying the steps
+        page = faq.post("/ui/tour/2/start", back="/ui/tour/2")
+    assert flashes(page) == ["The tour is busy with another step; try again in a moment."]
+    page = faq.post("/ui/tour/2/start", back="/ui/tour/2")
+    assert flashes(page) == ["Step 2 is ready: Case a: nothing changed."]
