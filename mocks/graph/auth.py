@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "groups.read": ("GroupMember.Read.All", "Group.Read.All", "GroupMember.ReadWrite.All",
                     "Group.ReadWrite.All", *_DIR_READ),
     "groups.write": ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", *_DIR_WRITE),
+    "groups.create": ("Group.Create", "Group.ReadWrite.All", *_DIR_WRITE),
     "photos.read": ("ProfilePhoto.Read.All", "ProfilePhoto.ReadWrite.All", "User.Read.All",
                     "User.ReadWrite.All"),
     "photos.write": ("ProfilePhoto.ReadWrite.All", "User.ReadWrite.All"),

@@ -1,4 +1,4 @@
-"""Graph routes: /groups — list (OData), get, members and transitive members (with casts), $ref.
+"""Graph routes: /groups — list (OData), get, create, members and transitive members (with casts), $ref.
 
 Members are listed as directory objects, each carrying ``@odata.type``; the casts
 ``/microsoft.graph.user`` and ``/microsoft.graph.group`` keep one kind only.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
 from mocks.entra.models import Group, User
 from mocks.graph.auth import requires
@@ -73,6 +73,41 @@ def list_groups():
 def get_group(group_id: str):
     q = parse_query(GROUP_TYPE, allowed={"$select"})
     return entity(group_json(find_group(group_id)), "groups", GROUP_TYPE, q)
+
+
+# Properties a new group may be given; the four Microsoft requires are checked below.
+CREATE_REQUIRED = ("displayName", "mailEnabled", "mailNickname", "securityEnabled")
+CREATE_WRITABLE = frozenset({*CREATE_REQUIRED, "description", "groupTypes", "visibility"})
+
+
+@bp.post("/groups")
+@requires("groups.create")
+def create_group():
+    """A security or Microsoft 365 group; answers 201 with the group (no owners or members)."""
+    body = json_body()
+    for name, value in body.items():
+        if name.startswith("@odata.") or name.endswith("@odata.bind"):
+            continue
+        if name not in CREATE_WRITABLE:
+            raise bad_request(f"The property '{name}' does not exist on type "
+                              "'microsoft.graph.group'. Make sure to only use property names "
+                              "that are defined by the type or mark the type as open type.")
+        text = name in ("displayName", "mailNickname", "description", "visibility")
+        ok = (isinstance(value, bool) if name in ("mailEnabled", "securityEnabled") else
+              isinstance(value, list) and all(isinstance(v, str) for v in value)
+              if name == "groupTypes" else isinstance(value, str) or (value is None and text))
+        if not ok:
+            raise bad_request(f"Invalid value specified for property '{name}' of resource "
+                              "'Group'.", "Request_BadRequest")
+    for name in CREATE_REQUIRED:
+        if body.get(name) in (None, ""):
+            raise bad_request(f"Invalid value specified for property '{name}' of resource "
+                              "'Group'.", "Request_BadRequest")
+    props = {k: v for k, v in body.items() if k in CREATE_WRITABLE}
+    group = tenant().add_group(props)
+    response = current_app.json.response(entity(group_json(group), "groups", GROUP_TYPE))
+    response.status_code = 201
+    return response
 
 
 def _members(group_id: str, transitive: bool, cast: str | None):

@@ -61,6 +61,10 @@ ROUTES: dict[str, tuple[str, Callable]] = {
     "graph_groups.list_transitive_members_cast": (
         "GET", lambda w: (f"/groups/{group_id(w, 'HR')}/transitiveMembers/microsoft.graph.group",
                           None)),
+    "graph_groups.create_group": (
+        "POST", lambda w: ("/groups", {"displayName": f"Group {next(_counter)}",
+                                       "mailEnabled": False, "mailNickname": "g",
+                                       "securityEnabled": True})),
     "graph_groups.add_member": (
         "POST", lambda w: (f"/groups/{group_id(w, 'HR')}/members/$ref",
                            {"@odata.id": f"{GRAPH}/directoryObjects/{fresh_user(w)}"})),

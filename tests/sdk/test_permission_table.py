@@ -132,6 +132,9 @@ CASES: dict[tuple[str, str], Build] = {
     ("/v1.0/users/delta", "GET"): get("/users/delta"),
     ("/v1.0/users/delta()", "GET"): get("/users/delta()"),
     ("/v1.0/groups", "GET"): get("/groups"),
+    ("/v1.0/groups", "POST"): send_json(lambda w: "/groups", lambda: {
+        "displayName": f"Walk group {next(_n)}", "mailEnabled": False,
+        "mailNickname": "walkgroup", "securityEnabled": True}),
     ("/v1.0/groups/<group_id>", "GET"): get(lambda w: f"/groups/{group(w)}"),
     ("/v1.0/groups/<group_id>/members", "GET"): get(lambda w: f"/groups/{group(w)}/members"),
     ("/v1.0/groups/<group_id>/members/<cast>", "GET"):
