@@ -116,14 +116,29 @@ def photo_of(tenant: Tenant, user_id: str) -> Photo:
     return photo
 
 
+def sniff_image_type(content: bytes) -> str | None:
+    """The image type the bytes start with (JPEG, PNG, GIF or BMP); None for anything else."""
+    for ctype, magic in (("image/jpeg", b"\xff\xd8"), ("image/png", b"\x89PNG\r\n\x1a\n"),
+                         ("image/gif", b"GIF8"), ("image/bmp", b"BM")):
+        if content.startswith(magic):
+            return ctype
+    return None
+
+
 def upload_photo(tenant: Tenant, user_id: str, content: bytes, content_type: str) -> Photo:
-    """PUT ``/photo/$value``: an image of a supported type, at most 4 MB, whose bytes match it."""
+    """PUT ``/photo/$value``: an image of a supported type, at most 4 MB, whose bytes match it.
+
+    ``application/octet-stream`` (what Microsoft's SDKs send) takes its type from the bytes.
+    """
     ctype = content_type.split(";", 1)[0].strip().lower()
     ctype = "image/jpeg" if ctype in ("image/jpg", "image/pjpeg") else ctype
+    if ctype == "application/octet-stream":
+        ctype = sniff_image_type(content) or ctype
     if ctype not in PHOTO_TYPES:
         raise EntraError(415, "UnsupportedMediaType",
                          f"Content-Type '{content_type or '(none)'}' is not supported for a profile "
-                         f"photo; send one of {', '.join(PHOTO_TYPES)}.")
+                         f"photo; send one of {', '.join(PHOTO_TYPES)} (or "
+                         "application/octet-stream with the image's bytes).")
     if len(content) > MAX_PHOTO_BYTES or not content:
         return set_photo(tenant, user_id, content, ctype)  # refuses with its own error
     size = image_size(content, ctype)

@@ -163,6 +163,8 @@ CASES: dict[tuple[str, str], Build] = {
     ("/v1.0/organization/<org_id>", "GET"): get(lambda w: f"/organization/{w.tenant.id}"),
     ("/v1.0/users/<key>/photo", "GET"): get(lambda w: f"/users/{user_with_photo(w)}/photo"),
     ("/v1.0/users/<key>/photo", "DELETE"): get(lambda w: f"/users/{user_with_photo(w)}/photo"),
+    ("/v1.0/users/<key>/photo/$value", "DELETE"):
+        get(lambda w: f"/users/{user_with_photo(w)}/photo/$value"),
     ("/v1.0/users/<key>/photo/$value", "GET"):
         get(lambda w: f"/users/{user_with_photo(w)}/photo/$value"),
     ("/v1.0/users/<key>/photo/$value", "PUT"): send_png(lambda w: f"/users/{fresh_user(w)}/photo/$value"),
