@@ -343,6 +343,54 @@ def in_zone(value: dict[str, str], zone_name: str = "UTC") -> dict[str, str]:
     return {"dateTime": _graph_datetime(moment.replace(tzinfo=None)), "timeZone": zone_name}
 
 
+def event_for(tenant: Tenant, user_id: str, event_id: str,
+              calendar_id: str | None = None) -> tuple[Event, bool]:
+    """An event in a calendar the user sees (optionally a given one), with ``canEdit``."""
+    event = tenant.events.get(event_id)
+    if event is not None:
+        for calendar, can_edit in calendars_of(tenant, user_id):
+            if calendar.id == event.calendar_id and calendar_id in (None, calendar.id):
+                return event, can_edit
+    raise EntraError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+
+
+def update_event(tenant: Tenant, user_id: str, event_id: str, changes: Any,
+                 calendar_id: str | None = None) -> Event:
+    """PATCH an event: the given writable properties change, start/end stay consistent."""
+    with tenant.lock:
+        event, can_edit = event_for(tenant, user_id, event_id, calendar_id)
+        if not can_edit:
+            raise EntraError(403, "ErrorAccessDenied",
+                             "Access is denied. Check credentials and try again.")
+        if not isinstance(changes, dict) or not changes:
+            raise EntraError(400, "BadRequest", "Empty Payload. JSON content expected.")
+        merged = {k: v for k, v in event.props.items() if k in EVENT_WRITABLE}
+        merged.update(changes)
+        clean = validate_event(merged)
+        event.props.update(clean)
+        event.props["lastModifiedDateTime"] = tenant.now_iso()
+        event.props["changeKey"] = tenant.ids.token(8)
+        if "start" in changes:
+            event.props["originalStartTimeZone"] = clean["start"]["timeZone"]
+        if "end" in changes:
+            event.props["originalEndTimeZone"] = clean["end"]["timeZone"]
+        return event
+
+
+def delete_event(tenant: Tenant, user_id: str, event_id: str,
+                 calendar_id: str | None = None) -> None:
+    """DELETE an event from a calendar the user may edit."""
+    with tenant.lock:
+        event, can_edit = event_for(tenant, user_id, event_id, calendar_id)
+        if not can_edit:
+            raise EntraError(403, "ErrorAccessDenied",
+                             "Access is denied. Check credentials and try again.")
+        del tenant.events[event.id]
+        ids = tenant.events_by_calendar.get(event.calendar_id, [])
+        if event.id in ids:
+            ids.remove(event.id)
+
+
 def create_event(tenant: Tenant, user_id: str, calendar_id: str,
                  props: Any) -> tuple[Event, bool]:
     """Create an event in a calendar the user may edit; ``(event, created)``.

@@ -11,7 +11,8 @@ from mocks.entra.models import EntraError
 from mocks.graph.errors import GraphError, error_response
 
 # Route modules, each exposing a Flask ``bp`` Blueprint mounted under /v1.0.
-ROUTE_MODULES = ("users", "groups", "directory", "photos", "calendars", "delta", "batch")
+ROUTE_MODULES = ("users", "groups", "relations", "directory", "photos", "calendars", "delta",
+                 "batch")
 # Graph's JSON media type, with the OData format parameters it always sends.
 JSON_CONTENT_TYPE = ("application/json;odata.metadata=minimal;odata.streaming=true;"
                      "IEEE754Compatible=false;charset=utf-8")

@@ -38,6 +38,7 @@ def calendar_json(tenant: Tenant, calendar: Calendar, can_edit: bool, viewer_id:
     owner_props = owner.props if owner else {}
     role = calendar.shared_with.get(viewer_id, "")
     return {
+        "@odata.id": f"{odata.graph_root()}users('{viewer_id}')/calendars('{calendar.id}')",
         "id": calendar.id,
         "name": calendar.name,
         "color": calendar.color,
@@ -81,6 +82,15 @@ def event_json(event: Event, zone: str) -> dict[str, Any]:
         "isCancelled": False,
         "isOrganizer": True,
         "responseRequested": props.get("responseRequested", True),
+        "allowNewTimeProposals": props.get("allowNewTimeProposals", True),
+        "hideAttendees": props.get("hideAttendees", False),
+        "isDraft": False,
+        "iCalUId": "040000008200E00074C5B7101A82E008" + event.id.replace("-", "").upper(),
+        "seriesMasterId": None,
+        "webLink": "https://outlook.office365.com/owa/?itemid=" + event.id + "&exvsurl=1&path=/calendar/item",
+        "onlineMeetingUrl": None,
+        "onlineMeeting": None,
+        "responseStatus": {"response": "organizer", "time": "0001-01-01T00:00:00Z"},
         "showAs": props.get("showAs", "busy"),
         "type": "singleInstance",
         "isOnlineMeeting": props.get("isOnlineMeeting", False),
@@ -209,3 +219,47 @@ def create_event(key: str):
     user = mailbox.mailbox_owner(tenant, key)
     calendar = mailbox.default_calendar(tenant, user.id)
     return _create_event(user.id, calendar.id, f"users('{user.id}')/events")
+
+
+# -- one event (event-get.md, event-update.md, event-delete.md) ----------------------
+def _event_response(user_id: str, event: Event, context: str, status: int = 200) -> Response:
+    zone = _zone()
+    query = odata.parse_query(None, allowed={"$select"})
+    response = jsonify(odata.entity(event_json(event, zone or "UTC"), context, None, query))
+    response.status_code = status
+    return _with_zone(response, zone)
+
+
+@bp.get("/users/<key>/events/<event_id>")
+@bp.get("/users/<key>/calendar/events/<event_id>")
+@bp.get("/users/<key>/calendars/<calendar_id>/events/<event_id>")
+@requires("calendars.read")
+def get_event(key: str, event_id: str, calendar_id: str | None = None):
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    event, _ = mailbox.event_for(tenant, user.id, event_id, calendar_id)
+    return _event_response(user.id, event, f"users('{user.id}')/events")
+
+
+@bp.patch("/users/<key>/events/<event_id>")
+@bp.patch("/users/<key>/calendar/events/<event_id>")
+@bp.patch("/users/<key>/calendars/<calendar_id>/events/<event_id>")
+@requires("calendars.write")
+def update_event(key: str, event_id: str, calendar_id: str | None = None):
+    """Change an event; 200 with the updated event, as Outlook answers."""
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    body = odata.json_body()
+    event = mailbox.update_event(tenant, user.id, event_id, body, calendar_id)
+    return _event_response(user.id, event, f"users('{user.id}')/events")
+
+
+@bp.delete("/users/<key>/events/<event_id>")
+@bp.delete("/users/<key>/calendar/events/<event_id>")
+@bp.delete("/users/<key>/calendars/<calendar_id>/events/<event_id>")
+@requires("calendars.write")
+def delete_event(key: str, event_id: str, calendar_id: str | None = None):
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    mailbox.delete_event(tenant, user.id, event_id, calendar_id)
+    return Response(status=204)

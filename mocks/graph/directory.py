@@ -90,9 +90,8 @@ def get_deleted_item(item_id: str):
 @requires("deleteditems.write")
 def restore_deleted_item(item_id: str):
     obj = _deleted_object(item_id)
-    if not isinstance(obj, User):
-        raise not_found(item_id)
-    restored = tenant().restore_user(obj.id)
+    restored = (tenant().restore_user(obj.id) if isinstance(obj, User)
+                else tenant().restore_group(obj.id))
     body, etype = _directory_object(restored)
     return entity(body, "directoryObjects", etype)
 
@@ -101,9 +100,10 @@ def restore_deleted_item(item_id: str):
 @requires("deleteditems.write")
 def purge_deleted_item(item_id: str):
     obj = _deleted_object(item_id)
-    if not isinstance(obj, User):
-        raise not_found(item_id)
-    tenant().purge_deleted_user(obj.id)
+    if isinstance(obj, User):
+        tenant().purge_deleted_user(obj.id)
+    else:
+        tenant().purge_deleted_group(obj.id)
     return Response(status=204)
 
 
