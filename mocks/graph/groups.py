@@ -137,7 +137,7 @@ def validate_group_body(body: dict[str, Any], creating: bool
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
             ok = ok and (name != "groupTypes" or set(value) <= GROUP_TYPES)
         elif name == "visibility":
-            ok = value is None or value in VISIBILITIES
+            ok = value is None or (isinstance(value, str) and value in VISIBILITIES)
         else:
             ok = value is None or isinstance(value, str)
         if not ok or (name in ("displayName", "mailNickname") and not (value or "").strip()):
