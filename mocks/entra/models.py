@@ -566,21 +566,15 @@ class Tenant:
 
     # -- manager and memberships ---------------------------------------------
     def set_manager(self, user_id: str, manager_id: str) -> None:
-        """Assign a user's manager; a user cannot manage themselves, nor close a loop."""
+        """Assign a user's manager (another user; Entra does not check longer loops)."""
         with self.lock:
             if user_id not in self.users or manager_id not in self.users:
                 missing = user_id if user_id not in self.users else manager_id
                 raise EntraError(404, "Request_ResourceNotFound",
                                  f"Resource '{missing}' does not exist or one of its queried "
                                  "reference-property objects are not present.")
-            chain, at = set(), manager_id
-            while at is not None and at not in chain:
-                if at == user_id:
-                    raise EntraError(400, "Request_BadRequest",
-                                     "A user cannot be their own manager, directly or through "
-                                     "the management chain.")
-                chain.add(at)
-                at = self.managers.get(at)
+            if manager_id == user_id:
+                raise EntraError(400, "Request_BadRequest", "A user cannot be their own manager.")
             self.managers[user_id] = manager_id
 
     def remove_manager(self, user_id: str) -> None:
