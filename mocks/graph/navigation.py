@@ -53,13 +53,27 @@ def related(tenant: Tenant, obj: User | Group, name: str) -> list[User | Group] 
     return [o for o in found if o is not None]
 
 
+def _chain(tenant: Tenant, manager: User, select: list[str] | None, levels: int) -> dict[str, Any]:
+    """The manager, and with ``$levels`` their managers in turn (each once, up to the top)."""
+    body = typed(manager, select)
+    seen, at, depth, inner = {manager.id}, manager, 1, body
+    while levels and (levels < 0 or depth < levels):
+        above = tenant.manager_of(at.id)
+        if above is None or above.id in seen:
+            break
+        inner["manager"] = typed(above, select)
+        inner, at, depth = inner["manager"], above, depth + 1
+        seen.add(above.id)
+    return body
+
+
 def expansion(tenant: Tenant, obj: User | Group, query: Query | None) -> dict[str, Any]:
     """What ``$expand`` adds to one object: the relationship's objects, typed."""
     if query is None or query.expand is None:
         return {}
-    name, select = query.expand
+    name, select, levels = query.expand
     with tenant.lock:
         found = related(tenant, obj, name)
-    if name == "manager":
-        return {"manager": typed(found, select)} if found is not None else {}
+        if name == "manager":
+            return {"manager": _chain(tenant, found, select, levels)} if found is not None else {}
     return {name: [typed(o, select) for o in (found or [])[:MAX_EXPANDED]]}

@@ -232,7 +232,8 @@ class Query:
     orderby: tuple[str, bool] | None = None  # (property, descending)
     top_given: bool = False
     search: Callable[[dict[str, Any]], bool] | None = None
-    expand: tuple[str, list[str] | None] | None = None  # (navigation property, nested $select)
+    # (navigation property, nested $select, nested $levels: 0 none, -1 max)
+    expand: tuple[str, list[str] | None, int] | None = None
 
 
 def bad_request(message: str, code: str = "BadRequest") -> GraphError:
@@ -299,7 +300,11 @@ def parse_query(etype: EntityType | None, allowed: frozenset[str] | set[str] = A
         q.search = compile_search(opts["$search"], etype)
     if "$expand" in opts:
         q.expand = parse_expand(opts["$expand"], etype)
-        if q.advanced:
+        if q.expand[2] and not q.advanced:
+            raise bad_request("$levels in $expand needs advanced query parameters: "
+                              "$count=true and ConsistencyLevel: eventual.",
+                              "Request_UnsupportedQuery")
+        if q.advanced and not q.expand[2]:
             raise bad_request("$expand is not supported together with advanced query "
                               "parameters ($count, ConsistencyLevel: eventual).",
                               "Request_UnsupportedQuery")
@@ -354,8 +359,9 @@ def parse_orderby(raw: str, etype: EntityType | None) -> tuple[str, bool]:
     return prop, len(parts) == 2 and parts[1].lower() == "desc"
 
 
-def parse_expand(raw: str, etype: EntityType | None) -> tuple[str, list[str] | None]:
-    """``$expand``: one navigation property, optionally with its own ``($select=...)``.
+def parse_expand(raw: str, etype: EntityType | None) -> tuple[str, list[str] | None, int]:
+    """``$expand``: one navigation property, optionally with ``($select=...)`` and, for the
+    manager chain, ``$levels`` (a number or ``max``), options separated by ``;``.
 
     Directory objects expand one relationship per request; Graph refuses more.
     """
@@ -372,13 +378,26 @@ def parse_expand(raw: str, etype: EntityType | None) -> tuple[str, list[str] | N
     if len(parts) > 1:
         raise bad_request("Only one navigation property can be expanded per request on "
                           f"directory objects ('$expand={raw}').", "Request_BadRequest")
-    match = re.fullmatch(r"\s*([A-Za-z]+)\s*(?:\(\s*\$select\s*=\s*([^()]*)\))?\s*", parts[0])
+    match = re.fullmatch(r"\s*([A-Za-z]+)\s*(?:\(([^()]*)\))?\s*", parts[0])
     name = match and next((n for n in etype.navigation if n.lower() == match.group(1).lower()), None)
     if not match or name is None:
         raise bad_request(f"Could not find a navigation property named '{parts[0].strip()}' on "
                           f"type '{etype.name}' for '$expand'.", "Request_BadRequest")
-    nested = [p.strip() for p in match.group(2).split(",") if p.strip()] if match.group(2) else None
-    return name, nested
+    nested, levels = None, 0
+    for option in (match.group(2) or "").split(";"):
+        key, sep, value = option.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not key and not sep:
+            continue
+        if key == "$select" and value:
+            nested = [p.strip() for p in value.split(",") if p.strip()]
+        elif key == "$levels" and name == "manager" and (value.lower() == "max" or
+                                                         value.isdigit() and int(value) > 0):
+            levels = -1 if value.lower() == "max" else int(value)
+        else:
+            raise bad_request(f"The option '{option.strip()}' is not supported in "
+                              f"'$expand={raw}'.", "Request_BadRequest")
+    return name, nested, levels
 
 
 _SEARCH_CLAUSE = re.compile(r'\s*"([^"]*)"\s*')

@@ -152,7 +152,7 @@ def count_users():
 @bp.get("/users/<key>")
 @requires("users.read")
 def get_user(key: str):
-    q = parse_query(USER_TYPE, allowed={"$select", "$expand"})
+    q = parse_query(USER_TYPE, allowed={"$select", "$expand", "$count"})
     user = find_user(key)
     return {**entity(user_json(user), "users", USER_TYPE, q), **expansion(tenant(), user, q)}
 

@@ -375,7 +375,110 @@ PHOTOS_EVENTS = [
             or pytest.fail()),
 ]
 
-EXAMPLES = USERS + FILTERS + RELATIONS + GROUPS + PHOTOS_EVENTS
+# -- calendars, directory, batching, delta, and what Graph refuses ---------------------------
+EVENT_BODY = {"subject": "Payroll run", "body": {"contentType": "HTML", "content": "<p>Monthly</p>"},
+              "start": {"dateTime": "2026-01-28T10:00:00", "timeZone": "Pacific Standard Time"},
+              "end": {"dateTime": "2026-01-28T11:00:00", "timeZone": "Pacific Standard Time"},
+              "location": {"displayName": "Room 2"}}
+
+
+def _deleted_user(fab: Tenant) -> str:
+    fab.client.delete(f"/users/{ADAM}")
+    return fab.world.tenant.deleted_users and next(iter(fab.world.tenant.deleted_users))
+
+
+def _batch(fab, r):
+    answers = {a["id"]: a for a in r.json()["responses"]}
+    assert answers["1"]["status"] == 200 and answers["1"]["body"]["displayName"] == "Ida Holm"
+    assert answers["2"]["status"] == 200 and answers["2"]["body"]["value"]
+    assert answers["3"]["status"] == 404
+
+
+OTHER = [
+    Example("user-list-calendars.md", "list a user's calendars",
+            lambda f: ("GET", f"/users/{IDA}/calendars", {}), 200,
+            lambda f, r: (r.json()["value"][0]["isDefaultCalendar"] is True and
+                          "@odata.id" in r.json()["value"][0]) or pytest.fail(r.text)),
+    Example("user-list-events.md", "list a user's events",
+            lambda f: (f.event(IDA), ("GET", f"/users/{IDA}/events", {}))[1], 200,
+            lambda f, r: [e["subject"] for e in r.json()["value"]] == ["Onboarding"]
+            or pytest.fail(r.text)),
+    Example("user-post-events.md", "create an event",
+            lambda f: ("POST", f"/users/{IDA}/events", {"json": EVENT_BODY}), 201,
+            lambda f, r: (r.json()["originalStartTimeZone"] == "Pacific Standard Time"
+                          and r.json()["bodyPreview"] == "Monthly") or pytest.fail(r.text)),
+    Example("calendar-post-events.md", "create an event in a given calendar",
+            lambda f: ("POST", f"/users/{IDA}/calendars/"
+                               f"{f.client.get(f'/users/{IDA}/calendar').json()['id']}/events",
+                       {"json": EVENT_BODY}), 201),
+    Example("domain-list.md", "list domains",
+            lambda f: ("GET", "/domains", {}), 200,
+            lambda f, r: sorted((d["id"], d["isDefault"]) for d in r.json()["value"]) == [
+                ("fabrikam.dk", True), ("fabrikam.onmicrosoft.com", False)] or pytest.fail()),
+    Example("domain-get.md", "get a domain",
+            lambda f: ("GET", "/domains/fabrikam.dk", {}), 200,
+            lambda f, r: (r.json()["isVerified"], r.json()["authenticationType"]) == (
+                True, "Managed") or pytest.fail(r.text)),
+    Example("organization-get.md", "get the organization",
+            lambda f: ("GET", "/organization", {}), 200,
+            lambda f, r: (r.json()["value"][0]["displayName"] == "Fabrikam" and
+                          r.json()["value"][0]["directorySizeQuota"]["used"] == 6 and
+                          {"assignedPlans", "verifiedDomains", "tenantType"} <= set(
+                              r.json()["value"][0])) or pytest.fail(r.text)),
+    Example("directory-deleteditems-list.md", "list deleted users",
+            lambda f: (_deleted_user(f), ("GET", "/directory/deletedItems/microsoft.graph.user",
+                                          {}))[1], 200,
+            lambda f, r: [u["displayName"] for u in r.json()["value"]] == ["Adam Berg"]
+            or pytest.fail(r.text)),
+    Example("directory-deleteditems-get.md", "get a deleted item",
+            lambda f: ("GET", f"/directory/deletedItems/{_deleted_user(f)}", {}), 200,
+            lambda f, r: r.json()["@odata.type"] == "#microsoft.graph.user" or pytest.fail()),
+    Example("directory-deleteditems-restore.md", "restore a deleted user",
+            lambda f: ("POST", f"/directory/deletedItems/{_deleted_user(f)}/restore", {}), 200,
+            lambda f, r: r.json()["userPrincipalName"] == ADAM or pytest.fail(r.text)),
+    Example("directory-deleteditems-delete.md", "permanently delete an item",
+            lambda f: ("DELETE", f"/directory/deletedItems/{_deleted_user(f)}", {}), 204),
+    Example("json-batching (concepts)", "three requests in one batch",
+            lambda f: ("POST", "/$batch", {"json": {"requests": [
+                {"id": "1", "method": "GET", "url": f"/users/{IDA}"},
+                {"id": "2", "method": "GET", "url": "/groups?$select=displayName"},
+                {"id": "3", "method": "GET", "url": "/users/nobody@fabrikam.dk"}]}}), 200,
+            _batch),
+    Example("user-delta.md", "Example 1: initial request",
+            lambda f: ("GET", "/users/delta", {"params": {"$select": "displayName,jobTitle"}}), 200,
+            lambda f, r: ("@odata.deltaLink" in r.json() and len(r.json()["value"]) == 3)
+            or pytest.fail(r.text)),
+    Example("group-delta.md", "Example 1: initial request",
+            lambda f: ("GET", "/groups/delta", {"params": {"$select": "displayName,members"}}), 200,
+            lambda f, r: any("members@delta" in g for g in r.json()["value"]) or pytest.fail()),
+    Example("user-list-manager.md", "Example 3: the manager chain with $levels=max",
+            lambda f: ("GET", f"/users/{ADAM}", {"params": {
+                "$expand": "manager($levels=max;$select=id,displayName)",
+                "$select": "id,displayName", "$count": "true"}, "headers": EVENTUAL}), 200,
+            lambda f, r: (r.json()["manager"]["displayName"] == "Ida Holm"
+                          and "manager" not in r.json()["manager"]) or pytest.fail(r.text)),
+    # Graph's documented limits (aad-advanced-queries.md, query-parameters.md)
+    Example("query-parameters.md", "only one $expand navigation on directory objects",
+            lambda f: ("GET", "/users", {"params": {"$expand": "manager,memberOf"}}), 400,
+            lambda f, r: r.json()["error"]["code"] == "Request_BadRequest" or pytest.fail()),
+    Example("aad-advanced-queries.md", "$search on a property that has no search index",
+            lambda f: ("GET", "/users", {"params": {"$search": '"city:Aarhus"'},
+                                         "headers": EVENTUAL}), 400,
+            lambda f, r: r.json()["error"]["code"] == "Request_UnsupportedQuery" or pytest.fail()),
+    Example("aad-advanced-queries.md", "ne without advanced query parameters",
+            lambda f: ("GET", "/users", {"params": {"$filter": "city ne 'Aarhus'"}}), 400,
+            lambda f, r: r.json()["error"]["code"] == "Request_UnsupportedQuery" or pytest.fail()),
+    Example("aad-advanced-queries.md", "$expand is not combined with $count and eventual",
+            lambda f: ("GET", "/groups", {"params": {"$expand": "members", "$count": "true"},
+                                          "headers": EVENTUAL}), 400,
+            lambda f, r: r.json()["error"]["code"] == "Request_UnsupportedQuery" or pytest.fail()),
+    Example("user-list.md", "a date compared with a quoted string is a type error",
+            lambda f: ("GET", "/users", {"params": {
+                "$filter": "employeeHireDate ge '2020-01-01'"}}), 400,
+            lambda f, r: "Edm.DateTimeOffset" in r.json()["error"]["message"] or pytest.fail()),
+]
+
+EXAMPLES = USERS + FILTERS + RELATIONS + GROUPS + PHOTOS_EVENTS + OTHER
 
 
 def _group_deleted(self: Tenant, name: str) -> str:
