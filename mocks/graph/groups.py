@@ -308,6 +308,25 @@ def list_members_cast(group_id: str, cast: str):
     return _members(group_id, False, cast)
 
 
+@bp.get("/groups/<group_id>/<any(members,transitiveMembers):name>/<cast>/$count")
+@requires("groups.read")
+def count_members_cast(group_id: str, name: str, cast: str):
+    """``.../members/microsoft.graph.user/$count``: how many members of that type."""
+    cast = "microsoft." + cast if cast.startswith("graph.") else cast
+    if cast not in CASTS:
+        raise bad_request(f"Resource not found for the segment '{cast}'.")
+    group = find_group(group_id)
+    t = tenant()
+    with t.lock:
+        ids = t.transitive_members(group.id) if name == "transitiveMembers" else list(group.members)
+        objects = [o for i in ids if isinstance(o := t.users.get(i) or t.groups.get(i),
+                                                CASTS[cast][0])]
+    q = parse_query(CASTS[cast][1], allowed={"$filter", "$search"}, count_segment=True)
+    if not q.eventual:
+        raise bad_request("$count is not currently supported.", "Request_BadRequest")
+    return Response(str(count_only(objects, q, lambda o: o.props)), mimetype="text/plain")
+
+
 @bp.get("/groups/<group_id>/transitiveMembers")
 @requires("groups.read")
 def list_transitive_members(group_id: str):

@@ -162,6 +162,16 @@ def list_member_of_cast(kind: str, key: str, name: str, cast: str):
     return listing(_related(kind, key, name), cast)
 
 
+@bp.get("/<any(users,groups):kind>/<key>/<any(memberOf,transitiveMemberOf):name>/<cast>/$count")
+@requires("memberships.read")
+def count_member_of_cast(kind: str, key: str, name: str, cast: str):
+    """``.../memberOf/microsoft.graph.group/$count``: how many of that type."""
+    cast = "microsoft." + cast if cast.startswith("graph.") else cast
+    if cast not in CASTS:
+        raise bad_request(f"Resource not found for the segment '{cast}'.")
+    return counted([o for o in _related(kind, key, name) if isinstance(o, CASTS[cast][0])])
+
+
 @bp.post("/<any(users,groups):kind>/<key>/getMemberGroups")
 @requires("memberships.read")
 def get_member_groups(kind: str, key: str):

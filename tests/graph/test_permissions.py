@@ -93,6 +93,12 @@ ROUTES: dict[str, tuple[str, Callable]] = {
     "graph_relations.list_member_of_cast": (
         "GET", lambda w: ("/users/ray.ross@contoso.com/transitiveMemberOf/microsoft.graph.group",
                           None)),
+    "graph_relations.count_member_of_cast": (
+        "GET", lambda w: ("/users/ray.ross@contoso.com/memberOf/microsoft.graph.group/$count",
+                          None)),
+    "graph_groups.count_members_cast": (
+        "GET", lambda w: (f"/groups/{group_id(w, 'HR')}/members/microsoft.graph.user/$count",
+                          None)),
     "graph_relations.get_member_groups": (
         "POST", lambda w: ("/users/ray.ross@contoso.com/getMemberGroups",
                            {"securityEnabledOnly": False})),

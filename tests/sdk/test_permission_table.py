@@ -235,6 +235,10 @@ CASES: dict[tuple[str, str], Build] = {
     (MEMBER_OF + "/<any(memberOf,transitiveMemberOf):name>", "GET"): get(f"/users/{RAY}/memberOf"),
     (MEMBER_OF + "/<any(memberOf,transitiveMemberOf):name>/<cast>", "GET"):
         get(lambda w: f"/groups/{group(w)}/transitiveMemberOf/microsoft.graph.group"),
+    (MEMBER_OF + "/<any(memberOf,transitiveMemberOf):name>/<cast>/$count", "GET"):
+        get(f"/users/{RAY}/memberOf/microsoft.graph.group/$count"),
+    ("/v1.0/groups/<group_id>/<any(members,transitiveMembers):name>/<cast>/$count", "GET"):
+        get(lambda w: f"/groups/{group(w)}/members/microsoft.graph.user/$count"),
     (MEMBER_OF + "/checkMemberGroups", "POST"):
         send_json(lambda w: f"/users/{RAY}/checkMemberGroups", lambda: {"groupIds": []}),
     (MEMBER_OF + "/getMemberGroups", "POST"):
