@@ -20,6 +20,9 @@ def user_body(user: User) -> dict[str, Any]:
     body = dict(user.props)
     if body.get("onPremisesExtensionAttributes") is None:  # Graph shows the 15 empty slots
         body["onPremisesExtensionAttributes"] = dict.fromkeys(EXTENSION_ATTRIBUTES)
+    # Derived, read-only: how the user signs in, and no licences in a simulated tenant.
+    for name, derive in USER_TYPE.derived.items():
+        body[name] = derive(body)
     return body
 
 

@@ -89,6 +89,8 @@ class EntityType:
     orderby: tuple[str, ...] = ()
     search: tuple[str, ...] = ()  # properties $search may name
     navigation: tuple[str, ...] = ()  # what $expand may name
+    # properties computed from the stored ones (``$filter`` reads them through these)
+    derived: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
 
     def canonical(self, name: str) -> str | None:
         """The property's own spelling, matched case-insensitively as Graph does."""
@@ -99,16 +101,25 @@ class EntityType:
         return None
 
 
+def user_identities(props: dict[str, Any]) -> list[dict[str, str]]:
+    """A member user's sign-in identity: its userPrincipalName, issued by the initial domain."""
+    upn = props.get("userPrincipalName") or ""
+    domain = upn.rsplit("@", 1)[-1]
+    issuer = domain.split(".", 1)[0] + ".onmicrosoft.com" if domain else ""
+    return [{"signInType": "userPrincipalName", "issuer": issuer, "issuerAssignedId": upn}]
+
+
 _STRING = FilterRules(startswith=True, null=True)
 _TEXT = FilterRules(startswith=True, null=True, compare=True)  # eq, ne, in, ge, le, startsWith
 _DATE = FilterRules(null=True, compare=True, date=True)
 USER_TYPE = EntityType(
     "microsoft.graph.user", "User",
     properties=(
-        "id", "accountEnabled", "ageGroup", "businessPhones", "city", "companyName", "country",
+        "id", "accountEnabled", "ageGroup", "assignedLicenses", "businessPhones", "city",
+        "companyName", "country",
         "createdDateTime", "deletedDateTime", "department", "displayName", "employeeHireDate",
         "employeeId", "employeeLeaveDateTime", "employeeOrgData", "employeeType", "faxNumber",
-        "givenName", "imAddresses", "jobTitle", "mail",
+        "givenName", "identities", "imAddresses", "jobTitle", "mail",
         "mailNickname", "mobilePhone", "officeLocation", "onPremisesDomainName",
         "onPremisesExtensionAttributes",
         "onPremisesImmutableId", "onPremisesLastSyncDateTime", "onPremisesSamAccountName",
@@ -136,6 +147,9 @@ USER_TYPE = EntityType(
         "userPrincipalName": FilterRules(startswith=True, endswith=True),
         "otherMails": FilterRules(startswith=True, endswith=True, collection=True),
         "proxyAddresses": FilterRules(startswith=True, endswith=True, collection=True),
+        "identities": FilterRules(collection=True,
+                                  children=("signInType", "issuer", "issuerAssignedId")),
+        "assignedLicenses": FilterRules(collection=True, children=("skuId",)),
         # HR and on-premises properties (resources/user.md, "Supports $filter" notes).
         "createdDateTime": _DATE,
         "employeeHireDate": _DATE,
@@ -167,6 +181,7 @@ USER_TYPE = EntityType(
             "otherMails", "proxyAddresses", "onPremisesUserPrincipalName", "jobTitle",
             "department", "employeeId"),
     navigation=("manager", "directReports", "memberOf", "transitiveMemberOf"),
+    derived={"identities": user_identities, "assignedLicenses": lambda props: []},
 )
 
 GROUP_TYPE = EntityType(
@@ -197,6 +212,8 @@ GROUP_TYPE = EntityType(
         "isAssignableToRole": FilterRules(boolean=True),
         "securityIdentifier": FilterRules(startswith=True),
         "onPremisesSamAccountName": _TEXT,
+        "membershipRuleProcessingState": FilterRules(),
+        "visibility": FilterRules(),
     },
     orderby=("displayName",),
     search=("displayName", "description", "mail", "mailNickname", "proxyAddresses"),
@@ -590,7 +607,8 @@ class _FilterParser:
             return self.function()
         getter, prop = self.operand()
         if self.peek().text == "/":
-            if self.etype.filters.get(prop, FilterRules()).children and self.var is None:
+            rules = self.etype.filters.get(prop, FilterRules())
+            if rules.children and not rules.collection and self.var is None:
                 getter = self.child(prop)
             else:
                 return self.lambda_any(prop, tok)
@@ -681,18 +699,33 @@ class _FilterParser:
         body = self.expr()
         self.var = self.var_prop = None
         self.expect(")")
-        return lambda p, e: any(body(p, item) for item in (p.get(prop) or []))
+        derive = self.etype.derived.get(prop)
+        items = derive if derive is not None else (lambda p: p.get(prop) or [])
+        return lambda p, e: any(body(p, item) for item in items(p))
 
     def operand(self) -> tuple[Callable[[dict[str, Any], Any], Any], str]:
         tok = self.next()
         if tok.kind != "name":
             raise _FilterSyntaxError(tok.pos)
         if self.var is not None and tok.text == self.var:
+            if self.peek().text == "/":  # x/field of a complex item, e.g. c/issuerAssignedId
+                self.next()
+                field_tok = self.next()
+                rules = self.etype.filters.get(self.var_prop or "", FilterRules())
+                name = next((c for c in rules.children if c.lower() == field_tok.text.lower()),
+                            None)
+                if field_tok.kind != "name" or name is None:
+                    self.unsupported(self.var_prop or "")
+                return (lambda p, e: e.get(name) if isinstance(e, dict) else None), \
+                    self.var_prop or ""
             return (lambda p, e: e), self.var_prop or ""
         prop = self.etype.canonical(tok.text)
         if prop is None:
             raise bad_request(f"Could not find a property named '{tok.text}' on type "
                               f"'{self.etype.name}'.")
+        derive = self.etype.derived.get(prop)
+        if derive is not None:
+            return (lambda p, e: derive(p)), prop
         return (lambda p, e: p.get(prop)), prop
 
     def literal(self) -> Any:

@@ -51,6 +51,7 @@ def user_json(user: User) -> dict[str, Any]:
 
 
 def user_props(user: User) -> dict[str, Any]:
+    """What ``$filter`` reads: the stored properties, plus the derived ones when filtered on."""
     return user.props
 
 

@@ -97,6 +97,19 @@ def _created_user(fab, r):
 USERS = [
     Example("user-list.md", "Example 1: get all users",
             lambda f: ("GET", "/users", {}), 200, _users_default),
+    Example("user-list.md", "Example 2: a user by sign-in name (identities)",
+            lambda f: ("GET", "/users", {"params": {
+                "$select": "displayName,id",
+                "$filter": "identities/any(c:c/issuerAssignedId eq 'jonas.wad@fabrikam.dk' "
+                           "and c/issuer eq 'fabrikam.onmicrosoft.com')"}}), 200,
+            lambda f, r: r.json()["value"] == [{"displayName": "Jonas Wad", "id": f.user(JONAS)}]
+            or pytest.fail(r.text)),
+    Example("user-list.md", "Example 9: users assigned a licence (none in a simulated tenant)",
+            lambda f: ("GET", "/users", {"params": {
+                "$select": "id,mail,assignedLicenses",
+                "$filter": "assignedLicenses/any(u:u/skuId eq cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46)"}}),
+            200, lambda f, r: (context_is(r, "users(id,mail,assignedLicenses)"),
+                               r.json()["value"] == [] or pytest.fail(r.text))),
     Example("user-list.md", "Example 3: get only a count of users",
             lambda f: ("GET", "/users/$count", {"headers": EVENTUAL}), 200, _count_text("3")),
     Example("user-list.md", "Example 4: $filter startswith, $orderby, $count, $top=1",
@@ -273,6 +286,19 @@ GROUPS = [
                                                                 "People team"] or pytest.fail())),
     Example("group-list.md", "Example 2: count of groups",
             lambda f: ("GET", "/groups/$count", {"headers": EVENTUAL}), 200, _count_text("3")),
+    Example("group-list.md", "Example 8: security groups that are not dynamic or Microsoft 365",
+            lambda f: ("GET", "/groups", {"params": {
+                "$filter": "mailEnabled eq false and securityEnabled eq true and "
+                           "NOT(groupTypes/any(s:s eq 'Unified')) and "
+                           "membershipRuleProcessingState eq 'On'",
+                "$count": "true", "$select": "id,membershipRule,membershipRuleProcessingState"},
+                "headers": EVENTUAL}), 200,
+            lambda f, r: r.json()["@odata.count"] == 0 or pytest.fail(r.text)),
+    Example("group-list.md", "Example 6: $search with $filter",
+            lambda f: ("GET", "/groups", {"params": {
+                "$search": '"displayName:people"', "$filter": "mailEnabled eq false",
+                "$count": "true"}, "headers": EVENTUAL}), 200,
+            lambda f, r: names(r) == ["People team"] or pytest.fail(r.text)),
     Example("group-list.md", "Example 5: $search on displayName",
             lambda f: ("GET", "/groups", {"params": {"$search": '"displayName:pay"',
                                                      "$count": "true"}, "headers": EVENTUAL}), 200,
