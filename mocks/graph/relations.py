@@ -40,6 +40,8 @@ def directory_object(key: str, kind: str) -> User | Group:
     """A user (by id or UPN) for ``kind`` "users", a group by id for "groups"; else 404."""
     if kind == "users":
         return find_user(key)
+    if kind == "directoryObjects" and tenant().users.get(key.lower()) is not None:
+        return tenant().users[key.lower()]
     group = tenant().groups.get(key.lower())
     if group is None:
         raise not_found(key)
@@ -172,7 +174,7 @@ def count_member_of_cast(kind: str, key: str, name: str, cast: str):
     return counted([o for o in _related(kind, key, name) if isinstance(o, CASTS[cast][0])])
 
 
-@bp.post("/<any(users,groups):kind>/<key>/getMemberGroups")
+@bp.post("/<any(users,groups,directoryObjects):kind>/<key>/getMemberGroups")
 @requires("memberships.read")
 def get_member_groups(kind: str, key: str):
     """Ids of every group the object belongs to, nested ones included."""
@@ -187,7 +189,7 @@ def get_member_groups(kind: str, key: str):
             "value": [g.id for g in groups]}
 
 
-@bp.post("/<any(users,groups):kind>/<key>/checkMemberGroups")
+@bp.post("/<any(users,groups,directoryObjects):kind>/<key>/checkMemberGroups")
 @requires("memberships.read")
 def check_member_groups(kind: str, key: str):
     """Which of up to 20 given group ids the object belongs to, directly or through nesting."""
@@ -201,6 +203,18 @@ def check_member_groups(kind: str, key: str):
     member_of = {g.id for g in _related(kind, key, "transitiveMemberOf")}
     return {"@odata.context": context_url("Collection(Edm.String)"),
             "value": [i for i in ids if i.lower() in member_of]}
+
+
+# -- directory objects -------------------------------------------------------------------
+@bp.get("/directoryObjects/<object_id>")
+@requires("directory.read")
+def get_directory_object(object_id: str):
+    """A user or group by id, as a typed directory object (directoryobject-get.md)."""
+    q = parse_query(None, allowed={"$select"})
+    obj = directory_object(object_id, "directoryObjects")
+    body = {"@odata.context": context_url("directoryObjects", q.select, entity=True)}
+    body.update(typed(obj, q.select))
+    return body
 
 
 # -- getByIds -------------------------------------------------------------------------

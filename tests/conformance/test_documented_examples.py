@@ -251,6 +251,21 @@ RELATIONS = [
                       lambda f, r: sorted(r.json()["value"]) == sorted(
                           [f.group("Payroll"), f.group("People team"), f.group("All staff")])
                       or pytest.fail(r.text))),
+    Example("directoryobject-checkmembergroups.md", "Example 1: for a directory object",
+            lambda f: ("POST", f"/directoryObjects/{f.user(ADAM)}/checkMemberGroups", {"json": {
+                "groupIds": [f.group("Payroll"), f.group("All staff")]}}), 200,
+            check_all(lambda f, r: context_is(r, "Collection(Edm.String)"),
+                      lambda f, r: r.json()["value"] == [f.group("Payroll"), f.group("All staff")]
+                      or pytest.fail(r.text))),
+    Example("directoryobject-getmembergroups.md", "for a group (directoryObjects path)",
+            lambda f: ("POST", f"/directoryObjects/{f.group('Payroll')}/getMemberGroups",
+                       {"json": {"securityEnabledOnly": False}}), 200,
+            lambda f, r: sorted(r.json()["value"]) == sorted(
+                [f.group("People team"), f.group("All staff")]) or pytest.fail(r.text)),
+    Example("directoryobject-get.md", "get a directory object",
+            lambda f: ("GET", f"/directoryObjects/{f.user(IDA)}", {}), 200,
+            lambda f, r: (context_is(r, "directoryObjects/$entity"),
+                          r.json()["@odata.type"] == "#microsoft.graph.user" or pytest.fail())),
     Example("directoryobject-checkmembergroups.md", "check a list of groups",
             lambda f: ("POST", f"/users/{ADAM}/checkMemberGroups", {"json": {
                 "groupIds": [f.group("People team"), "00000000-0000-4000-8000-000000000000"]}}),

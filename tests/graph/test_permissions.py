@@ -105,6 +105,8 @@ ROUTES: dict[str, tuple[str, Callable]] = {
     "graph_relations.check_member_groups": (
         "POST", lambda w: ("/users/ray.ross@contoso.com/checkMemberGroups",
                            {"groupIds": [group_id(w, "HR")]})),
+    "graph_relations.get_directory_object": (
+        "GET", lambda w: (f"/directoryObjects/{upn_id(w, 'ray.ross@contoso.com')}", None)),
     "graph_relations.get_by_ids": (
         "POST", lambda w: ("/directoryObjects/getByIds",
                            {"ids": [upn_id(w, "ray.ross@contoso.com")]})),

@@ -239,10 +239,12 @@ CASES: dict[tuple[str, str], Build] = {
         get(f"/users/{RAY}/memberOf/microsoft.graph.group/$count"),
     ("/v1.0/groups/<group_id>/<any(members,transitiveMembers):name>/<cast>/$count", "GET"):
         get(lambda w: f"/groups/{group(w)}/members/microsoft.graph.user/$count"),
-    (MEMBER_OF + "/checkMemberGroups", "POST"):
-        send_json(lambda w: f"/users/{RAY}/checkMemberGroups", lambda: {"groupIds": []}),
-    (MEMBER_OF + "/getMemberGroups", "POST"):
+    ("/v1.0/<any(users,groups,directoryObjects):kind>/<key>/checkMemberGroups", "POST"):
+        send_json(lambda w: f"/directoryObjects/{group(w)}/checkMemberGroups",
+                  lambda: {"groupIds": []}),
+    ("/v1.0/<any(users,groups,directoryObjects):kind>/<key>/getMemberGroups", "POST"):
         send_json(lambda w: f"/users/{RAY}/getMemberGroups", {"securityEnabledOnly": True}),
+    ("/v1.0/directoryObjects/<object_id>", "GET"): get(lambda w: f"/directoryObjects/{group(w)}"),
     ("/v1.0/directoryObjects/getByIds", "POST"):
         lambda w: ("/directoryObjects/getByIds",
                    {"json": {"ids": [group(w)], "types": ["group"]}}),
