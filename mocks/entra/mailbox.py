@@ -424,3 +424,34 @@ def create_event(tenant: Tenant, user_id: str, calendar_id: str,
         })
         return add_event(tenant, calendar.id, clean), True
 
+
+
+def events_between(tenant: Tenant, calendar_id: str, start: str, end: str) -> list[Event]:
+    """calendarView: the calendar's events overlapping [start, end), by start time.
+
+    ``start``/``end`` are ISO 8601 date-times (UTC unless they carry an offset); a bad
+    or reversed pair is Outlook's 400 ``ErrorInvalidParameter``.
+    """
+    try:
+        low, high = (_as_utc(_parse_local(v)) for v in (start, end))
+    except (ValueError, TypeError, OverflowError):
+        raise EntraError(400, "ErrorInvalidParameter",
+                         "The parameters startDateTime and endDateTime are required ISO 8601 "
+                         "date-times, for example 2026-01-05T00:00:00Z.") from None
+    if high <= low:
+        raise EntraError(400, "ErrorInvalidParameter",
+                         "endDateTime must be later than startDateTime.")
+    found = []
+    for event in events_of(tenant, calendar_id):
+        begins = _as_utc(_parse_local(event.props["start"]["dateTime"]),
+                         event.props["start"]["timeZone"])
+        ends = _as_utc(_parse_local(event.props["end"]["dateTime"]), event.props["end"]["timeZone"])
+        if begins < high and (ends > low or (ends == begins and begins >= low)):
+            found.append((begins, event.id, event))
+    return [event for _, _, event in sorted(found, key=lambda t: (t[0], t[1]))]
+
+
+def _as_utc(moment: datetime, zone: str = "UTC") -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=resolve_zone(zone) or UTC)
+    return moment.astimezone(UTC)

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from mocks.entra import mailbox
-from mocks.entra.models import Calendar, Event, Tenant
+from mocks.entra.models import Calendar, EntraError, Event, Tenant
 from mocks.graph import odata
 from mocks.graph.auth import requires
 
@@ -156,14 +156,22 @@ def get_default_calendar(key: str):
 
 
 # -- events --------------------------------------------------------------------
-def _list_events(user_id: str, calendar: Calendar, context: str) -> Response:
+def _list_events(user_id: str, calendar: Calendar, context: str, view: bool = False) -> Response:
     tenant = _tenant()
     zone = _zone()
     if zone:
         mailbox.in_zone({"dateTime": "2000-01-01T00:00:00", "timeZone": "UTC"}, zone)  # validate
     query = odata.parse_query(None, allowed={"$select", "$top", "$skiptoken"},
                               page_size=EVENTS_PAGE_SIZE)
-    events = mailbox.events_of(tenant, calendar.id)
+    if view:
+        bounds = [request.args.get(name) for name in ("startDateTime", "endDateTime")]
+        if not all(bounds):
+            raise EntraError(400, "ErrorInvalidParameter",
+                             "This request requires a time window specified by the query string "
+                             "parameters StartDateTime and EndDateTime.")
+        events = mailbox.events_between(tenant, calendar.id, *bounds)
+    else:
+        events = mailbox.events_of(tenant, calendar.id)
     body = odata.page(events, lambda e: event_json(e, zone or "UTC"), context, query=query)
     return _with_zone(jsonify(body), zone)
 
@@ -219,6 +227,28 @@ def create_event(key: str):
     user = mailbox.mailbox_owner(tenant, key)
     calendar = mailbox.default_calendar(tenant, user.id)
     return _create_event(user.id, calendar.id, f"users('{user.id}')/events")
+
+
+# -- calendarView (calendar-list-calendarview.md, user-list-calendarview.md) ---------
+@bp.get("/users/<key>/calendarView")
+@bp.get("/users/<key>/calendar/calendarView")
+@requires("calendars.read")
+def default_calendar_view(key: str):
+    """Events of the default calendar that overlap startDateTime..endDateTime."""
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    calendar = mailbox.default_calendar(tenant, user.id)
+    return _list_events(user.id, calendar, f"users('{user.id}')/calendarView", view=True)
+
+
+@bp.get("/users/<key>/calendars/<calendar_id>/calendarView")
+@requires("calendars.read")
+def calendar_view(key: str, calendar_id: str):
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    calendar, _ = mailbox.calendar_for(tenant, user.id, calendar_id)
+    return _list_events(user.id, calendar,
+                        f"users('{user.id}')/calendars('{calendar.id}')/calendarView", view=True)
 
 
 # -- one event (event-get.md, event-update.md, event-delete.md) ----------------------

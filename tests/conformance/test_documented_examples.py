@@ -411,6 +411,18 @@ PHOTOS_EVENTS = [
             lambda f: ("GET", f"/users/{IDA}/calendar", {}), 200,
             lambda f, r: r.json()["@odata.id"].endswith(f"/calendars('{r.json()['id']}')")
             or pytest.fail(r.text)),
+    Example("user-list-calendarview.md", "events in a time window",
+            lambda f: (f.event(IDA), ("GET", f"/users/{IDA}/calendarView", {"params": {
+                "startDateTime": "2026-01-07T08:30:00Z", "endDateTime": "2026-01-07T09:30:00Z"}}))[1],
+            200, lambda f, r: [e["subject"] for e in r.json()["value"]] == ["Onboarding"]
+            or pytest.fail(r.text)),
+    Example("calendar-list-calendarview.md", "a window with no events",
+            lambda f: (f.event(IDA), ("GET", f"/users/{IDA}/calendar/calendarView", {"params": {
+                "startDateTime": "2026-01-07T10:00:00Z", "endDateTime": "2026-01-08T00:00:00Z"}}))[1],
+            200, lambda f, r: r.json()["value"] == [] or pytest.fail(r.text)),
+    Example("user-list-calendarview.md", "the window is required",
+            lambda f: ("GET", f"/users/{IDA}/calendarView", {}), 400,
+            lambda f, r: r.json()["error"]["code"] == "ErrorInvalidParameter" or pytest.fail()),
     Example("event-get.md", "Example 1: get an event",
             lambda f: ("GET", f"/users/{IDA}/events/{f.event(IDA)}", {}), 200,
             lambda f, r: (r.json()["subject"] == "Onboarding" and "iCalUId" in r.json()

@@ -122,7 +122,11 @@ SKIPTOKENS = st.one_of(
         lambda kv: "RFNwdA" + _b64(json.dumps(list(kv)).encode())),
     st.tuples(st.binary(max_size=40), st.binary(max_size=12)).map(
         lambda pair: f"{_b64(pair[0])}.{_b64(pair[1])}"))  # shaped like a delta token
+WINDOW_ENDS = st.one_of(st.sampled_from(
+    ["2026-01-01T00:00:00Z", "2026-01-01", "0001-01-01T00:00:00+14:00", "yesterday", "",
+     "9999-12-31T23:59:59-14:00"]), st.text(max_size=8))  # calendarView's time window
 OPTIONS = st.fixed_dictionaries({}, optional={
+    "startDateTime": WINDOW_ENDS, "endDateTime": WINDOW_ENDS,
     "$filter": FILTERS, "$select": SELECTS, "$top": TOPS, "$skiptoken": SKIPTOKENS,
     "$deltatoken": SKIPTOKENS, "$orderby": SELECTS, "$count": st.sampled_from(["true", "false", "1", ""]),
     "$expand": st.sampled_from(["members", "manager", "", "memberOf", "manager,memberOf",
@@ -139,7 +143,7 @@ COLLECTIONS = ["/users", "/groups", "/users/delta", "/groups/delta", "/users/$co
                "/groups/$count", "/groups/{group}/members/$count", "/groups/{group}/owners",
                "/users/{ray}/memberOf", "/users/{ray}/transitiveMemberOf/microsoft.graph.group",
                "/users/{ray}/directReports", "/users/{ray}/manager", "/users/{ray}",
-               "/groups/{group}"]
+               "/groups/{group}", "/users/{ray}/calendarView"]
 
 
 def test_random_query_options_never_break_a_collection():
@@ -167,6 +171,8 @@ def test_random_query_options_never_break_a_collection():
         if response.status_code == 200 and not url.endswith("$count"):
             body = response.json()
             single = path in ("/users/{ray}", "/groups/{group}", "/users/{ray}/manager")
+            if path.endswith("calendarView"):
+                assert "startDateTime" in options and "endDateTime" in options
             assert isinstance(body["id"] if single else body["value"], str if single else list)
 
     probe()

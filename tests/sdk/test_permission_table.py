@@ -163,6 +163,7 @@ def ref_to(path: Callable[[World], str], target: Callable[[World], str]) -> Buil
 
 
 MEMBER_OF = "/v1.0/<any(users,groups):kind>/<key>"
+WINDOW = "startDateTime=2026-01-01T00:00:00Z&endDateTime=2026-02-01T00:00:00Z"
 EVENT_FORMS = {"/v1.0/users/<key>/events/<event_id>": "/users/{uid}/events/{eid}",
                "/v1.0/users/<key>/calendar/events/<event_id>": "/users/{uid}/calendar/events/{eid}",
                "/v1.0/users/<key>/calendars/<calendar_id>/events/<event_id>":
@@ -261,6 +262,11 @@ CASES: dict[tuple[str, str], Build] = {
     **{(rule, "PATCH"): send_json(event_path(form), {"subject": "Walked"})
        for rule, form in EVENT_FORMS.items()},
     **{(rule, "DELETE"): get(event_path(form)) for rule, form in EVENT_FORMS.items()},
+    ("/v1.0/users/<key>/calendarView", "GET"): get(f"/users/{RAY}/calendarView?{WINDOW}"),
+    ("/v1.0/users/<key>/calendar/calendarView", "GET"):
+        get(f"/users/{RAY}/calendar/calendarView?{WINDOW}"),
+    ("/v1.0/users/<key>/calendars/<calendar_id>/calendarView", "GET"):
+        get(cal_path(f"/calendarView?{WINDOW}")),
     ("/v1.0/users/<key>/directReports", "GET"): get(f"/users/{RAY}/directReports"),
     ("/v1.0/users/<key>/directReports/<cast>", "GET"):
         get(f"/users/{RAY}/directReports/microsoft.graph.user"),
