@@ -54,7 +54,8 @@ def _deleted(kind: str) -> list[Any]:
 @requires("deleteditems.read")
 def list_deleted_users():
     q = parse_query(USER_TYPE)
-    return page(_deleted("user"), user_json, "users", etype=USER_TYPE, query=q,
+    return page(_deleted("user"), lambda u: user_json(u, q.select), "users", etype=USER_TYPE,
+                query=q,
                 key=lambda u: u.id, props=lambda u: u.props)
 
 

@@ -45,7 +45,7 @@ def group_json(group: Group) -> dict[str, Any]:
 def object_json(obj: User | Group, query: Query) -> dict[str, Any]:
     """A member as a directory object: ``@odata.type`` first, then its own default set."""
     if isinstance(obj, User):
-        body = {"@odata.type": "#microsoft.graph.user", **user_json(obj)}
+        body = {"@odata.type": "#microsoft.graph.user", **user_json(obj, query.select)}
         return body if query.select else shape(body, None, USER_TYPE)
     return {"@odata.type": "#microsoft.graph.group", **group_json(obj)}
 

@@ -15,14 +15,18 @@ from mocks.graph.odata import GROUP_TYPE, USER_TYPE, Query, shape
 MAX_EXPANDED = 20  # Graph returns at most 20 objects of an expanded relationship
 
 
-def user_body(user: User) -> dict[str, Any]:
-    """A user's full JSON (every property the mock knows); routes project it."""
+def user_body(user: User, select: list[str] | None = None) -> dict[str, Any]:
+    """A user's JSON: every stored property, plus the computed ones when ``select`` asks
+    for them (they are not in the default set, so a plain listing skips the work)."""
     body = dict(user.props)
-    if body.get("onPremisesExtensionAttributes") is None:  # Graph shows the 15 empty slots
+    if not select:
+        return body
+    if "onPremisesExtensionAttributes" in select and body.get("onPremisesExtensionAttributes") \
+            is None:  # Graph shows the 15 empty slots
         body["onPremisesExtensionAttributes"] = dict.fromkeys(EXTENSION_ATTRIBUTES)
-    # Derived, read-only: how the user signs in, and no licences in a simulated tenant.
     for name, derive in USER_TYPE.derived.items():
-        body[name] = derive(body)
+        if name in select:
+            body[name] = derive(body)
     return body
 
 
@@ -33,7 +37,8 @@ def group_body(group: Group) -> dict[str, Any]:
 def typed(obj: User | Group, select: list[str] | None = None) -> dict[str, Any]:
     """A directory object with ``@odata.type`` first, then its selected or default properties."""
     if isinstance(obj, User):
-        return shape({"@odata.type": "#microsoft.graph.user", **user_body(obj)}, select, USER_TYPE)
+        return shape({"@odata.type": "#microsoft.graph.user", **user_body(obj, select)}, select,
+                     USER_TYPE)
     return shape({"@odata.type": "#microsoft.graph.group", **group_body(obj)}, select, GROUP_TYPE)
 
 

@@ -45,9 +45,9 @@ def tenant() -> Tenant:
     return current_app.config["WORLD"].tenant
 
 
-def user_json(user: User) -> dict[str, Any]:
-    """A user's full JSON (every property the mock knows); routes project it."""
-    return user_body(user)
+def user_json(user: User, select: list[str] | None = None) -> dict[str, Any]:
+    """A user's JSON (every stored property, computed ones when selected); routes project it."""
+    return user_body(user, select)
 
 
 def user_props(user: User) -> dict[str, Any]:
@@ -133,7 +133,8 @@ def list_users():
     q = parse_query(USER_TYPE)
     t = tenant()
     with t.lock:  # a consistent view while other requests write
-        return page(t.ordered_users(), user_json, "users", etype=USER_TYPE, query=q,
+        return page(t.ordered_users(), lambda u: user_json(u, q.select), "users",
+                    etype=USER_TYPE, query=q,
                     key=user_key, props=user_props,
                     extra=(lambda u: expansion(t, u, q)) if q.expand else None)
 
@@ -155,7 +156,8 @@ def count_users():
 def get_user(key: str):
     q = parse_query(USER_TYPE, allowed={"$select", "$expand", "$count"})
     user = find_user(key)
-    return {**entity(user_json(user), "users", USER_TYPE, q), **expansion(tenant(), user, q)}
+    return {**entity(user_json(user, q.select), "users", USER_TYPE, q),
+            **expansion(tenant(), user, q)}
 
 
 @bp.post("/users")
