@@ -331,10 +331,11 @@ class _Generator:
         if not users:
             return
         rng = random.Random(f"hr:{self.o.seed}")
-        fake = Faker(self.o.locale)
-        fake.seed_instance(self.o.seed + 1)
-        company = fake.company()[:64]
-        cities = [fake.city() for _ in range(6)]
+        saved = self.fake.random.getstate()  # borrow the Faker, leave its stream as it was
+        self.fake.seed_instance(self.o.seed + 1)
+        company = self.fake.company()[:64]
+        cities = [self.fake.city() for _ in range(6)]
+        self.fake.random.setstate(saved)
         numbers = list(range(10001, 10001 + len(users)))
         rng.shuffle(numbers)
         start = datetime(2026, 1, 5, tzinfo=UTC)
@@ -342,14 +343,16 @@ class _Generator:
         for i, dep in enumerate(departments):
             heads.setdefault(dep, i)
         top = users[0]["userPrincipalName"]
+        n = len(users)
+        kinds = rng.choices(("Employee", "Contractor", "Intern"), weights=(90, 8, 2), k=n)
+        towns = rng.choices(cities, weights=(8, 4, 2, 1, 1, 1), k=n)
+        days = [rng.randrange(30, 15 * 365) for _ in range(n)]
         for i, user in enumerate(users):
-            hired = start - timedelta(days=rng.randrange(30, 15 * 365))
-            kind = rng.choices(("Employee", "Contractor", "Intern"), weights=(90, 8, 2))[0]
+            kind = kinds[i]
             user.update({
                 "employeeId": str(numbers[i]), "employeeType": kind,
-                "employeeHireDate": hired.strftime("%Y-%m-%dT00:00:00Z"),
-                "companyName": company,
-                "city": rng.choices(cities, weights=(8, 4, 2, 1, 1, 1))[0],
+                "employeeHireDate": (start - timedelta(days=days[i])).strftime("%Y-%m-%dT00:00:00Z"),
+                "companyName": company, "city": towns[i],
                 "employeeOrgData": {
                     "division": groups[departments[i]] if departments[i] >= 0 else None,
                     "costCenter": f"CC-{1000 + max(departments[i], 0) * 10}"},
