@@ -71,6 +71,10 @@ class Tenant:
         return next(g.id for g in self.world.tenant.groups.values()
                     if g.props["displayName"] == name)
 
+    def group_deleted(self, name: str) -> str:
+        return next(g.id for g in self.world.tenant.deleted_groups.values()
+                    if g.props["displayName"] == name)
+
     def event(self, upn: str) -> str:
         uid = self.user(upn)
         calendar = mailbox.default_calendar(self.world.tenant, uid)

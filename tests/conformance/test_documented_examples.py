@@ -548,14 +548,6 @@ OTHER = [
 EXAMPLES = USERS + FILTERS + RELATIONS + GROUPS + PHOTOS_EVENTS + OTHER
 
 
-def _group_deleted(self: Tenant, name: str) -> str:
-    return next(g.id for g in self.world.tenant.deleted_groups.values()
-                if g.props["displayName"] == name)
-
-
-Tenant.group_deleted = _group_deleted  # type: ignore[attr-defined]
-
-
 def replay(fab: Tenant, example: Example) -> None:
     """Send the example's request and check the documented answer (AssertionError if not)."""
     method, path, kwargs = example.request(fab)
