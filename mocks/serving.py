@@ -41,6 +41,16 @@ THREADS = 16
 LOG = logging.getLogger(__name__)
 
 
+class _Gateway(wsgi.Gateway_10):
+    """cheroot's WSGI 1.0 gateway, also handing the app the client's socket: a Graph fault
+    that drops the connection shuts it (as werkzeug's ``werkzeug.socket`` allowed)."""
+
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ["werkzeug.socket"] = self.req.conn.socket
+        return environ
+
+
 class _Server(wsgi.Server):
     """cheroot's server with its messages (peers dropping connections, ...) in ``logging``."""
 
@@ -59,6 +69,7 @@ class Listener:
         self.server = _Server((host, 0), _access_log(app, name) if log else app,
                                   numthreads=THREADS, server_name=f"emply-sim-{name}",
                                   shutdown_timeout=1)
+        self.server.gateway = _Gateway
         self.server.ssl_adapter = ssl_adapter
         self.server.prepare()  # binds now: an address that cannot be bound fails here
         self.thread = threading.Thread(target=self.server.serve, name=f"served-{name}",

@@ -414,7 +414,8 @@ class GraphTraffic:
 
 
 def _hang_up(environ: dict[str, Any]) -> None:
-    """Served by werkzeug: shut the client's socket so no response (and no keep-alive) follows."""
+    """Served: shut the client's socket (the server puts it in the environ) so no response
+    (and no keep-alive) follows."""
     sock = environ.get("werkzeug.socket")
     if sock is not None:
         with contextlib.suppress(OSError):
