@@ -313,10 +313,11 @@ class Outage:
         self.seen = 0
         self.refused = 0
         self.urls: list[str] = []  # the outer requests seen while armed, in order
+        self.inner: dict[int, list[str]] = {}  # a batch's position -> its inner paths
         self.only: Callable[[str], bool] | None = None  # refuse only paths this accepts
 
     def arm(self, at: int | None) -> None:
-        self.at, self.seen, self.refused, self.urls = at, 0, 0, []
+        self.at, self.seen, self.refused, self.urls, self.inner = at, 0, 0, [], {}
 
     def disarm(self) -> None:
         self.at = None
@@ -327,6 +328,8 @@ class Outage:
             self.seen += 1
             self.urls.append(f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
                              + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else ""))
+        else:
+            self.inner.setdefault(self.seen, []).append(environ.get("PATH_INFO", ""))
         if self.at is not None and self.seen >= self.at and (
                 self.only is None or self.only(environ.get("PATH_INFO", ""))):
             self.refused += 1
@@ -411,10 +414,15 @@ def measure_partial_reads(users: int = 1150, seed: int = 3,
             h.run(lift_threshold=True)
             urls = list(outage.urls)
             batches = [i for i, url in enumerate(urls, 1) if "$batch" in url]
-            # Every page the read phase GETs (before the per-user reads), then the first two
-            # pages of per-user reads ($batch); the apply phase comes after them.
-            boundaries = [i for i, url in enumerate(urls[:batches[0] - 1], 1)
-                          if url.startswith("GET ")] + batches[:2]
+            # Group members come in batches too (issue 13): those batches are pages of the
+            # directory read, the per-user reads follow them.
+            members = [i for i in batches
+                       if any("/members" in p for p in outage.inner.get(i, ()))]
+            per_user = [i for i in batches if i not in members]
+            # Every page the read phase GETs or batches (before the per-user reads), then the
+            # first two pages of per-user reads ($batch); the apply phase comes after them.
+            boundaries = [i for i, url in enumerate(urls[:per_user[0] - 1], 1)
+                          if url.startswith("GET ") or i in members] + per_user[:2]
             for at in boundaries:
                 # Fresh changes a partial read would misjudge (people leaving, deleted,
                 # disabled, someone new with a photo), the same in both worlds.

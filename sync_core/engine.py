@@ -254,6 +254,9 @@ class SyncEngine:
         counts: Counter[str] = Counter()
         described = []
         failed: set[str] = set()
+        # PIC-1's photo bytes are fetched ahead, 20 to a $batch, in the order they are copied.
+        self.entra.expect_photos(a.entra_id for a in result.actions
+                                 if a.kind == "set_photo" and a.entra_id)
         for action in result.actions:
             status, error = self._apply_one(action, result.state)
             if status == "failure" and action.entra_id:
