@@ -94,13 +94,21 @@ class EntraView:
     domains: frozenset[str] = frozenset()  # verified domains, lower case
     complete: bool = True
     errors: tuple[str, ...] = ()
-    _member_sets: dict[str, frozenset[str]] | None = field(default=None, repr=False, compare=False)
+    _groups_by_user: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _indexed_for: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def groups_of(self, user_id: str, synced: list[str]) -> list[str]:
         """The synced groups (in configured order) that ``user_id`` is directly in."""
-        if self._member_sets is None:  # built once per view: members do not change in a run
-            self._member_sets = {g: frozenset(m) for g, m in self.members.items()}
-        return [g for g in synced if user_id in self._member_sets.get(g, ())]
+        key = tuple(synced)
+        if self._groups_by_user is None or self._indexed_for != key:
+            # Built once per view: members do not change in a run. One pass over the
+            # memberships, not every user against every group.
+            index: dict[str, list[str]] = {}
+            for group_id in dict.fromkeys(key):
+                for member in dict.fromkeys(self.members.get(group_id, ())):
+                    index.setdefault(member, []).append(group_id)
+            self._groups_by_user, self._indexed_for = index, key
+        return list(self._groups_by_user.get(user_id, ()))
 
 
 # -- the Emply view -------------------------------------------------------------
