@@ -37,7 +37,7 @@ def normalise_email(value: str | None) -> str:
 
 
 # -- the Entra view -------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntraUser:
     id: str
     user_principal_name: str
@@ -58,7 +58,7 @@ class EntraUser:
         return normalise_email(self.mail or self.user_principal_name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntraCalendar:
     id: str
     name: str
@@ -112,7 +112,7 @@ class EntraView:
 
 
 # -- the Emply view -------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmplyCalendar:
     entra_id: str
     name: str
@@ -120,7 +120,7 @@ class EmplyCalendar:
     enabled: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmplyUser:
     id: str
     email: str
@@ -139,7 +139,7 @@ class EmplyUser:
     photo_from_entra: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Employee:
     id: str
     email: str
@@ -153,7 +153,7 @@ class Employee:
     user_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmplyEvent:
     """An event made in Emply that belongs in a user's Microsoft 365 calendars."""
 
@@ -235,7 +235,7 @@ class LastState:
 
 
 # -- actions ----------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """One change the sync wants to make, with the rule and reason behind it (SAFE-3).
 
