@@ -187,6 +187,7 @@ class FaultReport:
     faults: Counter[str] = field(default_factory=Counter)
     latency_ms: int = 0
     requests: int = 0
+    round_trips: int = 0  # outer requests: latency is added once per round trip
     mismatches: int = 0  # e-mails differing from the fault-free run after the last run
     unconverged_phases: list[str] = field(default_factory=list)
     early_retries: int = 0
@@ -283,6 +284,7 @@ def measure_faults(seed: int, users: int = 1000, faults: dict[str, Any] | None =
         report.faults = faulted.faults_injected()
         report.latency_ms = faulted.latency_ms
         report.requests = faulted.world.journal.last_seq
+        report.round_trips = sum(1 for e in faulted.world.journal.entries() if e.batch is None)
         report.early_retries = faulted.early_retries()
         report.duplicates = duplicates(faulted.world) + duplicates(reference.world)
         report.server_errors = sum(1 for sim in (reference, faulted)
