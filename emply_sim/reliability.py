@@ -187,6 +187,7 @@ class FaultReport:
     faults: Counter[str] = field(default_factory=Counter)
     latency_ms: int = 0
     requests: int = 0
+    round_trips: int = 0  # outer requests: latency is added once per round trip
     mismatches: int = 0  # e-mails differing from the fault-free run after the last run
     unconverged_phases: list[str] = field(default_factory=list)
     early_retries: int = 0
@@ -283,6 +284,7 @@ def measure_faults(seed: int, users: int = 1000, faults: dict[str, Any] | None =
         report.faults = faulted.faults_injected()
         report.latency_ms = faulted.latency_ms
         report.requests = faulted.world.journal.last_seq
+        report.round_trips = sum(1 for e in faulted.world.journal.entries() if e.batch is None)
         report.early_retries = faulted.early_retries()
         report.duplicates = duplicates(faulted.world) + duplicates(reference.world)
         report.server_errors = sum(1 for sim in (reference, faulted)
@@ -313,10 +315,11 @@ class Outage:
         self.seen = 0
         self.refused = 0
         self.urls: list[str] = []  # the outer requests seen while armed, in order
+        self.inner: dict[int, list[str]] = {}  # a batch's position -> its inner paths
         self.only: Callable[[str], bool] | None = None  # refuse only paths this accepts
 
     def arm(self, at: int | None) -> None:
-        self.at, self.seen, self.refused, self.urls = at, 0, 0, []
+        self.at, self.seen, self.refused, self.urls, self.inner = at, 0, 0, [], {}
 
     def disarm(self) -> None:
         self.at = None
@@ -327,6 +330,8 @@ class Outage:
             self.seen += 1
             self.urls.append(f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
                              + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else ""))
+        else:
+            self.inner.setdefault(self.seen, []).append(environ.get("PATH_INFO", ""))
         if self.at is not None and self.seen >= self.at and (
                 self.only is None or self.only(environ.get("PATH_INFO", ""))):
             self.refused += 1
@@ -411,10 +416,15 @@ def measure_partial_reads(users: int = 1150, seed: int = 3,
             h.run(lift_threshold=True)
             urls = list(outage.urls)
             batches = [i for i, url in enumerate(urls, 1) if "$batch" in url]
-            # Every page the read phase GETs (before the per-user reads), then the first two
-            # pages of per-user reads ($batch); the apply phase comes after them.
-            boundaries = [i for i, url in enumerate(urls[:batches[0] - 1], 1)
-                          if url.startswith("GET ")] + batches[:2]
+            # Group members come in batches too (issue 13): those batches are pages of the
+            # directory read, the per-user reads follow them.
+            members = [i for i in batches
+                       if any("/members" in p for p in outage.inner.get(i, ()))]
+            per_user = [i for i in batches if i not in members]
+            # Every page the read phase GETs or batches (before the per-user reads), then the
+            # first two pages of per-user reads ($batch); the apply phase comes after them.
+            boundaries = [i for i, url in enumerate(urls[:per_user[0] - 1], 1)
+                          if url.startswith("GET ") or i in members] + per_user[:2]
             for at in boundaries:
                 # Fresh changes a partial read would misjudge (people leaving, deleted,
                 # disabled, someone new with a photo), the same in both worlds.

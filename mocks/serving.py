@@ -1,5 +1,11 @@
 """Serve the mock apps over real HTTPS, each on its own free port, for demos and real clients.
 
+One process hosts identity, Graph and Emply over their one shared world, each app on
+a cheroot server (a maintained, pure-Python, threaded WSGI server): connections are
+kept alive, TLS is terminated by cheroot's adapter over the builtin ``ssl`` module,
+TCP_NODELAY is set on the listening socket (accepted sockets inherit it) and a pool
+of worker threads serves concurrent clients.
+
 The certificate comes from a throw-away local CA made with ``trustme``; its PEM is
 written to a temporary directory (:attr:`ServedWorld.ca_file`) for clients to trust.
 Bound to loopback, the ``/_sim/`` API is open; bound to any other address, the world
@@ -9,26 +15,94 @@ gets a random ``sim_token`` that every ``/_sim/`` request must carry.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import secrets
 import shutil
 import ssl
+import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import trustme
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from mocks.inprocess import emply_app
 
 _WILDCARD = ("0.0.0.0", "::", "")
+# Worker threads per app: enough for a load generator's 16 connections; idle keep-alive
+# connections wait in cheroot's selector, not in a thread.
+THREADS = 16
+LOG = logging.getLogger(__name__)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log per request
-        pass
+class _Gateway(wsgi.Gateway_10):
+    """cheroot's WSGI 1.0 gateway, also handing the app the client's socket: a Graph fault
+    that drops the connection shuts it (as werkzeug's ``werkzeug.socket`` allowed)."""
+
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ["werkzeug.socket"] = self.req.conn.socket
+        return environ
+
+
+class _Server(wsgi.Server):
+    """cheroot's server with its messages (peers dropping connections, ...) in ``logging``."""
+
+    def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        if isinstance(sys.exc_info()[1], OSError):  # a peer that went away: not our error
+            level = logging.DEBUG
+        LOG.log(level, "%s", msg, exc_info=traceback)
+
+
+class Listener:
+    """One app served by cheroot from its own thread; ``server_address`` as socketserver has it."""
+
+    def __init__(self, name: str, host: str, app: Callable, ssl_adapter: BuiltinSSLAdapter,
+                 log: bool) -> None:
+        self.name = name
+        self.server = _Server((host, 0), _access_log(app, name) if log else app,
+                                  numthreads=THREADS, server_name=f"emply-sim-{name}",
+                                  shutdown_timeout=1)
+        self.server.gateway = _Gateway
+        self.server.ssl_adapter = ssl_adapter
+        self.server.prepare()  # binds now: an address that cannot be bound fails here
+        self.thread = threading.Thread(target=self.server.serve, name=f"served-{name}",
+                                       daemon=True)
+
+    @property
+    def server_address(self) -> tuple[str, int]:
+        return tuple(self.server.bind_addr[:2])  # type: ignore[return-value]
+
+    @property
+    def server_port(self) -> int:
+        return int(self.server.bind_addr[1])
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def _access_log(app: Callable, name: str) -> Callable:
+    """WSGI middleware that logs each request to stderr (``emply-sim serve --log-requests``)."""
+
+    def logged(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        def start(status: str, headers: list, exc_info: Any = None) -> Any:
+            query = environ.get("QUERY_STRING")
+            path = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+            stamp = time.strftime("%d/%b/%Y %H:%M:%S")
+            print(f"{environ.get('REMOTE_ADDR', '-')} - - [{stamp}] {name} "
+                  f"\"{environ.get('REQUEST_METHOD')} {path}\" {status.split(' ', 1)[0]}",
+                  file=sys.stderr, flush=True)
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return logged
 
 
 class ServedWorld:
@@ -51,8 +125,7 @@ class ServedWorld:
         self.emply_url: str | None = None
         self.ca_file: str | None = None
         self.sim_token: str | None = None
-        self._servers: dict[str, BaseWSGIServer] = {}
-        self._threads: list[threading.Thread] = []
+        self._servers: dict[str, Listener] = {}
         self._tmpdir: str | None = None
         self._made_token = False
 
@@ -82,8 +155,12 @@ class ServedWorld:
         ca_path = Path(self._tmpdir) / "ca.pem"
         ca.cert_pem.write_to_path(str(ca_path))
         self.ca_file = str(ca_path)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        cert.configure_cert(context)
+        key_path, chain_path = Path(self._tmpdir) / "key.pem", Path(self._tmpdir) / "cert.pem"
+        cert.private_key_pem.write_to_path(str(key_path))
+        cert.cert_chain_pems[0].write_to_path(str(chain_path))
+        for blob in cert.cert_chain_pems[1:]:
+            blob.write_to_path(str(chain_path), append=True)
+        adapter = BuiltinSSLAdapter(str(chain_path), str(key_path))
 
         from mocks.graph.app import create_app as create_graph
         from mocks.identity.app import create_app as create_identity
@@ -95,13 +172,9 @@ class ServedWorld:
             for name, app in apps.items():
                 if app is None:
                     continue
-                server = make_server(self.host, 0, app, threaded=True, ssl_context=context,
-                                     request_handler=_QuietHandler if self.quiet else None)
-                self._servers[name] = server
-                thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                          name=f"served-{name}", daemon=True)
-                thread.start()
-                self._threads.append(thread)
+                listener = Listener(name, self.host, app, adapter, log=not self.quiet)
+                self._servers[name] = listener
+                listener.thread.start()
         except BaseException:
             self.stop()
             raise
@@ -123,14 +196,11 @@ class ServedWorld:
         if self.sync_host is not None:
             self.sync_host.close()
             self.sync_host = None
-        for server in self._servers.values():
-            server.shutdown()
-        for server in self._servers.values():
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        for listener in self._servers.values():
+            listener.stop()
+        for listener in self._servers.values():
+            listener.thread.join(timeout=5)
         self._servers.clear()
-        self._threads.clear()
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None

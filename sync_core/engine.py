@@ -125,7 +125,8 @@ class SyncEngine:
         links = self.store.links()
         emply_view = self.emply.read(links)
         entra_view = self._read_entra(settings, emply_view, only)
-        result = rules.plan(entra_view, emply_view, settings, self.store.last_state(),
+        last = self.store.last_state()  # read once: _apply goes back to it for failed users
+        result = rules.plan(entra_view, emply_view, settings, last,
                             lift_threshold=lift_threshold or only is not None)
         if only is not None:
             result = _only_user(result, only)
@@ -139,7 +140,7 @@ class SyncEngine:
                              [_describe(a, "failure") for a in result.actions])
         if result.held:
             return self._hold(run_id, result)
-        return self._apply(run_id, result, only)
+        return self._apply(run_id, result, only, last)
 
     def _read_entra(self, settings: Settings, emply: EmplyView, only: str | None) -> EntraView:
         """Bring the directory copy up to date (delta, or a full read), then do the
@@ -250,10 +251,13 @@ class SyncEngine:
         return RunResult(run_id, "held", counts, result.hold_reason,
                          [_describe(a, "staged") for a in result.actions])
 
-    def _apply(self, run_id: int, result: Plan, only: str | None) -> RunResult:
+    def _apply(self, run_id: int, result: Plan, only: str | None, last: LastState) -> RunResult:
         counts: Counter[str] = Counter()
         described = []
         failed: set[str] = set()
+        # PIC-1's photo bytes are fetched ahead, 20 to a $batch, in the order they are copied.
+        self.entra.expect_photos(a.entra_id for a in result.actions
+                                 if a.kind == "set_photo" and a.entra_id)
         for action in result.actions:
             status, error = self._apply_one(action, result.state)
             if status == "failure" and action.entra_id:
@@ -263,7 +267,6 @@ class SyncEngine:
             described.append(_describe(action, status, error))
             if self.on_applied is not None and status == "success":
                 self.on_applied(action, sum(counts.values()))
-        last = self.store.last_state()
         for uid in failed:  # a user whose change failed is planned again from the old state
             if uid in last.user_groups:
                 result.state.user_groups[uid] = last.user_groups[uid]

@@ -1,9 +1,14 @@
 """The Entra adapter: reads an :class:`EntraView` from Graph and writes what a plan
 says to write (SYNC-5, EXT-1, DEL-1, CAL-1). All Graph I/O of the sync core is here.
+
+Everything that can share a request does: group members (first pages and their
+``nextLink`` pages), per-user reads and photo bytes go through ``$batch``, 20 to a
+batch, so a full read costs about as many requests as Graph allows.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +17,7 @@ from sync_core.model import EntraCalendar, EntraEvent, EntraUser, EntraView
 
 USER_SELECT = ("id,userPrincipalName,mail,displayName,givenName,surname,jobTitle,department,"
                "mobilePhone,businessPhones,accountEnabled,onPremisesSyncEnabled")
+MEMBERS_QUERY = "$select=id&$top=999"
 
 
 class EntraAdapter:
@@ -19,6 +25,8 @@ class EntraAdapter:
 
     def __init__(self, graph: GraphClient) -> None:
         self.graph = graph
+        self._photo_queue: list[str] = []  # users whose photo bytes this run will copy
+        self._photos: dict[str, tuple[bytes, str] | GraphError] = {}
 
     # -- reading ---------------------------------------------------------------------
     def read_directory(self, group_ids: Iterable[str]) -> EntraView:
@@ -36,8 +44,7 @@ class EntraAdapter:
             for item in self.graph.collect("users", {"$select": USER_SELECT, "$top": "999"}):
                 user = entra_user(item)
                 view.users[user.id] = user
-            for group_id in group_ids:
-                view.members[group_id] = tuple(self._direct_user_members(group_id))
+            view.members.update(self.members_of(group_ids))
         except GraphError as exc:
             errors.append(str(exc))
         view.complete = not errors
@@ -66,16 +73,30 @@ class EntraAdapter:
             items += page.get("value", [])
         return items, page["@odata.deltaLink"]
 
-    def _direct_user_members(self, group_id: str) -> list[str]:
-        """SYNC-13: direct members only, users only (the microsoft.graph.user cast)."""
-        try:
-            items = self.graph.collect(f"groups/{group_id}/members/microsoft.graph.user",
-                                       {"$select": "id", "$top": "999"})
-        except GraphError as exc:
-            if exc.status == 404:
-                return []  # the group no longer exists in Entra: nobody is a member
-            raise
-        return [item["id"] for item in items]
+    def members_of(self, group_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """SYNC-13: each group's direct members, users only (the microsoft.graph.user cast),
+        read through $batch: every group's first page, then every ``nextLink`` page."""
+        members: dict[str, list[str]] = {g: [] for g in group_ids}
+        todo = {g: f"/groups/{g}/members/microsoft.graph.user?{MEMBERS_QUERY}" for g in members}
+        while todo:
+            requests = [{"id": str(i), "method": "GET", "url": url}
+                        for i, url in enumerate(todo.values())]
+            answers = self.graph.batch(requests)
+            following: dict[str, str] = {}
+            for i, group_id in enumerate(todo):
+                response = answers[str(i)]
+                status = int(response["status"])
+                if status == 404:
+                    continue  # the group no longer exists in Entra: nobody is a member
+                if status != 200:
+                    raise GraphError("GET", f"groups/{group_id}/members", status,
+                                     *_inner_error(response))
+                body = response.get("body") or {}
+                members[group_id] += [item["id"] for item in body.get("value", [])]
+                if link := body.get("@odata.nextLink"):
+                    following[group_id] = "/" + self.graph.relative(link)
+            todo = following
+        return {g: tuple(m) for g, m in members.items()}
 
     def photo_etags(self, user_ids: Iterable[str]) -> dict[str, str | None]:
         """Photo metadata through $batch; ``None`` for users without a photo."""
@@ -133,9 +154,46 @@ class EntraAdapter:
         """The object id of the user with this id or user principal name."""
         return self.graph.get_json(f"users/{key}", params={"$select": "id"})["id"]
 
+    def expect_photos(self, user_ids: Iterable[str]) -> None:
+        """The users whose photo bytes :meth:`photo` will be asked for, in that order:
+        they are fetched ahead through $batch, a few batches at a time."""
+        self._photo_queue = list(dict.fromkeys(user_ids))
+        self._photos.clear()
+
     def photo(self, user_id: str) -> tuple[bytes, str]:
+        """A user's photo bytes and content type (PIC-1)."""
+        if user_id not in self._photos and user_id in self._photo_queue:
+            self._fetch_photos(user_id)
+        found = self._photos.pop(user_id, None)
+        if isinstance(found, GraphError):
+            raise found
+        if found is not None:
+            return found
         response = self.graph.request("GET", f"users/{user_id}/photo/$value")
         return response.content, response.headers.get("Content-Type", "image/jpeg")
+
+    def _fetch_photos(self, user_id: str) -> None:
+        """Fetch ``user_id``'s photo and those queued after it: one batch per in-flight slot."""
+        at = self._photo_queue.index(user_id)
+        count = 20 * self.graph.in_flight
+        chosen, self._photo_queue = (self._photo_queue[at:at + count],
+                                     self._photo_queue[at + count:])
+        requests = [{"id": uid, "method": "GET", "url": f"/users/{uid}/photo/$value"}
+                    for uid in chosen]
+        for uid, response in self.graph.batch(requests).items():
+            status = int(response["status"])
+            if status != 200:
+                self._photos[uid] = GraphError("GET", f"users/{uid}/photo/$value", status,
+                                               *_inner_error(response))
+                continue
+            body = response.get("body")
+            content_type = next((v for k, v in (response.get("headers") or {}).items()
+                                 if k.lower() == "content-type"), "image/jpeg")
+            if isinstance(body, str):
+                self._photos[uid] = (base64.b64decode(body), content_type)
+            else:  # a JSON body where bytes were expected: not a photo
+                self._photos[uid] = GraphError("GET", f"users/{uid}/photo/$value", status,
+                                               "unexpectedBody", "the photo was not binary")
 
     # -- writing -----------------------------------------------------------------------
     def update_user(self, user_id: str, changes: dict[str, Any]) -> None:
@@ -194,5 +252,6 @@ def entra_user(item: dict[str, Any]) -> EntraUser:
 
 
 def _inner_error(response: dict[str, Any]) -> tuple[str, str]:
-    error = (response.get("body") or {}).get("error") or {}
+    body = response.get("body")
+    error = (body.get("error") if isinstance(body, dict) else None) or {}
     return error.get("code", "unknown"), error.get("message", "")

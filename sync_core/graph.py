@@ -3,14 +3,18 @@
 It speaks only the documented Graph protocol, so it works against the mock and
 against the real service alike. Waiting for ``Retry-After`` goes through an
 injected ``sleep`` so that, in-process, it moves the simulation clock instead of
-blocking.
+blocking. Batches go out up to ``in_flight`` at a time (served: 4, in-process: 1,
+so that simulated waiting stays on one thread); a ``Retry-After`` seen by one of
+them holds back every request sent after it until it has passed.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -18,6 +22,7 @@ import msal
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 RETRY_STATUSES = (429, 503, 504)
+BATCH_SIZE = 20  # Graph's limit of requests in one JSON batch
 
 
 class GraphError(Exception):
@@ -55,19 +60,40 @@ class GraphClient:
     """Graph v1.0 over ``httpx`` with bounded retries that honour ``Retry-After``."""
 
     def __init__(self, base_url: str, tokens: Callable[[], str], http: httpx.Client, *,
-                 sleep: Callable[[float], None] = time.sleep, max_attempts: int = 6) -> None:
+                 sleep: Callable[[float], None] = time.sleep, max_attempts: int = 6,
+                 in_flight: int = 1) -> None:
         self.base_url = base_url.rstrip("/")
         self._tokens = tokens
         self._http = http
         self._sleep = sleep
         self.max_attempts = max_attempts
+        self.in_flight = max(1, in_flight)
         self.requests_made = 0
+        self._count_lock = threading.Lock()
+        self._resume_at = 0.0  # with in_flight > 1: nothing is sent before this (monotonic)
         # When a list, every request sent is appended as (method, url, body bytes): the
         # benchmark replays it with a bare client to find the floor.
         self.recording: list[tuple[str, str, bytes]] | None = None
 
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
+
+    def relative(self, url: str) -> str:
+        """A Graph URL relative to the service root (``users/…``), as a batch request names it."""
+        return url[len(self.base_url):].lstrip("/") if url.startswith(self.base_url) else url
+
+    def _wait(self, seconds: float) -> None:
+        """Honour a Retry-After; concurrent senders hold back too (see :meth:`_gate`)."""
+        if self.in_flight > 1:
+            with self._count_lock:
+                self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+        self._sleep(seconds)
+
+    def _gate(self) -> None:
+        if self.in_flight > 1:
+            pause = self._resume_at - time.monotonic()
+            if pause > 0:
+                self._sleep(pause)
 
     def request(self, method: str, path: str, *, idempotent: bool | None = None,
                 before_retry: Callable[[], httpx.Response | None] | None = None,
@@ -84,13 +110,15 @@ class GraphClient:
         delay = 1.0
         for attempt in range(1, self.max_attempts + 1):
             headers["Authorization"] = f"Bearer {self._tokens()}"
-            self.requests_made += 1
+            self._gate()
+            with self._count_lock:
+                self.requests_made += 1
             try:
                 response = self._http.request(method, url, headers=headers, **kwargs)
             except httpx.TransportError as exc:
                 if attempt == self.max_attempts:
                     raise GraphError(method, url, None, type(exc).__name__, str(exc)) from exc
-                self._sleep(delay)
+                self._wait(delay)
                 delay = min(delay * 2, 30)
                 if not idempotent and before_retry is not None:
                     found = before_retry()
@@ -98,16 +126,18 @@ class GraphClient:
                         return found
                 continue
             if self.recording is not None:
-                self.recording.append((method, str(response.request.url), response.request.content))
+                with self._count_lock:
+                    self.recording.append((method, str(response.request.url),
+                                           response.request.content))
             if response.status_code in RETRY_STATUSES and attempt < self.max_attempts:
-                self._sleep(retry_after(response, delay))
+                self._wait(retry_after(response, delay))
                 delay = min(delay * 2, 30)
                 continue
             if response.status_code >= 400:
                 if response.status_code in RETRY_STATUSES:
                     # Giving up still honours Retry-After: whatever is sent next (the next
                     # run's first request may be this one again) does not come too early.
-                    self._sleep(retry_after(response, delay))
+                    self._wait(retry_after(response, delay))
                 code, message = error_of(response)
                 raise GraphError(method, url, response.status_code, code, message)
             return response
@@ -128,8 +158,9 @@ class GraphClient:
         return [item for page in self.pages(path, params) for item in page.get("value", [])]
 
     def batch(self, requests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Run GET requests through ``$batch``, 20 at a time; throttled inner requests are
-        retried after their ``Retry-After``. Returns each response by request id."""
+        """Run GET requests through ``$batch``, 20 to a batch, up to ``in_flight`` batches
+        at a time; throttled inner requests are retried after their ``Retry-After``.
+        Returns each response by request id."""
         results: dict[str, dict[str, Any]] = {}
         pending = list(requests)
         attempts = 0
@@ -138,29 +169,54 @@ class GraphClient:
             attempts += 1
             retry: list[dict[str, Any]] = []
             wait = 0.0
-            for start in range(0, len(pending), 20):
-                chunk = pending[start:start + 20]
-                body = self.request("POST", "$batch", json={"requests": chunk},
-                                    idempotent=True).json()
+            chunks = [pending[i:i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
+            for chunk, body in zip(chunks, self._send_batches(chunks), strict=True):
                 by_id = {r["id"]: r for r in chunk}
                 for response in body.get("responses", []):
                     status = int(response.get("status", 500))
+                    seconds = _seconds(_header(response, "retry-after"), 1.0)
                     if status in RETRY_STATUSES and attempts < self.max_attempts:
                         retry.append(by_id[response["id"]])
-                        headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-                        wait = max(wait, _seconds(headers.get("retry-after"), 1.0))
+                        wait = max(wait, seconds)
                     else:
                         results[response["id"]] = response
                         if status in RETRY_STATUSES:
-                            headers = {k.lower(): v for k, v in
-                                       (response.get("headers") or {}).items()}
-                            given_up = max(given_up, _seconds(headers.get("retry-after"), 1.0))
+                            given_up = max(given_up, seconds)
             if retry:
-                self._sleep(wait)
+                self._wait(wait)
             pending = retry
         if given_up:  # as in request(): nothing is sent again before Retry-After
-            self._sleep(given_up)
+            self._wait(given_up)
         return results
+
+    def _send_batches(self, chunks: list[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+        """Each chunk's batch response body, in order; up to ``in_flight`` on the wire."""
+        def send(chunk: list[dict[str, Any]]) -> dict[str, Any]:
+            return self.request("POST", "$batch", json={"requests": chunk},
+                                idempotent=True).json()
+
+        if self.in_flight == 1 or len(chunks) < 2:
+            for chunk in chunks:
+                yield send(chunk)
+            return
+        with ThreadPoolExecutor(min(self.in_flight, len(chunks)),
+                                thread_name_prefix="graph-batch") as pool:
+            # Submitted a window at a time, so at most in_flight bodies wait in memory.
+            window = self.in_flight
+            futures = [pool.submit(send, chunk) for chunk in chunks[:window]]
+            for i in range(len(chunks)):
+                body = futures[i].result()
+                if i + window < len(chunks):
+                    futures.append(pool.submit(send, chunks[i + window]))
+                futures[i] = None  # type: ignore[call-overload]
+                yield body
+
+
+def _header(response: dict[str, Any], name: str) -> str | None:
+    for key, value in (response.get("headers") or {}).items():
+        if key.lower() == name:
+            return value
+    return None
 
 
 def retry_after(response: httpx.Response, default: float) -> float:

@@ -37,7 +37,7 @@ def normalise_email(value: str | None) -> str:
 
 
 # -- the Entra view -------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntraUser:
     id: str
     user_principal_name: str
@@ -58,7 +58,7 @@ class EntraUser:
         return normalise_email(self.mail or self.user_principal_name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntraCalendar:
     id: str
     name: str
@@ -94,17 +94,25 @@ class EntraView:
     domains: frozenset[str] = frozenset()  # verified domains, lower case
     complete: bool = True
     errors: tuple[str, ...] = ()
-    _member_sets: dict[str, frozenset[str]] | None = field(default=None, repr=False, compare=False)
+    _groups_by_user: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _indexed_for: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def groups_of(self, user_id: str, synced: list[str]) -> list[str]:
         """The synced groups (in configured order) that ``user_id`` is directly in."""
-        if self._member_sets is None:  # built once per view: members do not change in a run
-            self._member_sets = {g: frozenset(m) for g, m in self.members.items()}
-        return [g for g in synced if user_id in self._member_sets.get(g, ())]
+        key = tuple(synced)
+        if self._groups_by_user is None or self._indexed_for != key:
+            # Built once per view: members do not change in a run. One pass over the
+            # memberships, not every user against every group.
+            index: dict[str, list[str]] = {}
+            for group_id in dict.fromkeys(key):
+                for member in dict.fromkeys(self.members.get(group_id, ())):
+                    index.setdefault(member, []).append(group_id)
+            self._groups_by_user, self._indexed_for = index, key
+        return list(self._groups_by_user.get(user_id, ()))
 
 
 # -- the Emply view -------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmplyCalendar:
     entra_id: str
     name: str
@@ -112,7 +120,7 @@ class EmplyCalendar:
     enabled: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmplyUser:
     id: str
     email: str
@@ -131,7 +139,7 @@ class EmplyUser:
     photo_from_entra: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Employee:
     id: str
     email: str
@@ -145,7 +153,7 @@ class Employee:
     user_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmplyEvent:
     """An event made in Emply that belongs in a user's Microsoft 365 calendars."""
 
@@ -227,7 +235,7 @@ class LastState:
 
 
 # -- actions ----------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """One change the sync wants to make, with the rule and reason behind it (SAFE-3).
 

@@ -75,6 +75,7 @@ class Store:
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        self._user_groups: dict[str, frozenset[str]] | None = None  # see last_state()
 
     def close(self) -> None:
         with self._lock:
@@ -130,9 +131,14 @@ class Store:
 
     # -- the last run's state (SYNC-6) ---------------------------------------------
     def last_state(self) -> LastState:
+        """The last applied run's state. The per-user groups are read from SQLite once and
+        then kept in memory alongside it (this store is the only writer)."""
         with self._lock:
-            groups = {r["entra_id"]: frozenset(json.loads(r["groups"]))
-                      for r in self._db.execute("SELECT * FROM user_groups")}
+            if self._user_groups is None:
+                self._user_groups = {
+                    r["entra_id"]: frozenset(json.loads(r["groups"]))
+                    for r in self._db.execute("SELECT entra_id, groups FROM user_groups")}
+            groups: dict[str, frozenset[str] | None] = dict(self._user_groups)
         return LastState(
             mapping=self.get("mapping"),
             user_groups=groups,
@@ -143,17 +149,25 @@ class Store:
         )
 
     def save_state(self, state: LastState, *, only: set[str] | None = None) -> None:
-        """Save a run's state; ``only`` limits the per-user part to some Entra ids."""
+        """Save a run's state; ``only`` limits the per-user part to some Entra ids.
+
+        Only the users whose groups changed are written, so a run that changed little
+        costs little here.
+        """
         with self._lock:
+            saved = self._saved_groups()
+            new = {uid: frozenset(groups) for uid, groups in state.user_groups.items()
+                   if groups is not None and (only is None or uid in only)}
+            gone = [uid for uid in saved if uid not in new] if only is None else []
+            rows = [(uid, json.dumps(sorted(groups))) for uid, groups in new.items()
+                    if saved.get(uid) != groups]
             self._db.execute("BEGIN")
             try:
                 if only is None:
-                    self._db.execute("DELETE FROM user_groups")
+                    self._db.executemany("DELETE FROM user_groups WHERE entra_id = ?",
+                                         [(uid,) for uid in gone])
                     self.put("mapping", state.mapping)
                     self.put("retired_roles", sorted(state.retired_roles))
-                rows = [(uid, json.dumps(sorted(groups)))
-                        for uid, groups in state.user_groups.items()
-                        if groups is not None and (only is None or uid in only)]
                 self._db.executemany("INSERT OR REPLACE INTO user_groups VALUES (?, ?)", rows)
                 unsynced = set(self.get("unsynced_links", [])) if only is not None else set()
                 if only is not None:
@@ -168,7 +182,17 @@ class Store:
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._user_groups = None  # read again from what SQLite kept
                 raise
+            for uid in gone:
+                saved.pop(uid, None)
+            saved.update(new)
+
+    def _saved_groups(self) -> dict[str, frozenset[str]]:
+        if self._user_groups is None:
+            self.last_state()
+        assert self._user_groups is not None
+        return self._user_groups
 
     # -- runs and changes (SAFE-3) ------------------------------------------------
     def start_run(self, trigger: str, at: str, scope: str | None = None) -> int:

@@ -33,8 +33,9 @@ class IntegrationHost:
 
     def __init__(self, world, http: httpx.Client, graph_url: str, identity_url: str, *,
                  sleep: Callable[[float], None] | None = None, store_path: str = ":memory:",
-                 schedule: bool = True) -> None:
+                 schedule: bool = True, in_flight: int = 1) -> None:
         self.world = world
+        self.in_flight = in_flight  # batches on the wire at once (served: 4)
         self.http = http
         self.graph_url = graph_url
         self.identity_url = identity_url
@@ -72,7 +73,8 @@ class IntegrationHost:
                 os.remove(self.store_path)
             store = Store(self.store_path)
             sleep = self._sleep or self.world.clock.sleep
-            graph = GraphClient(self.graph_url, self._token, self.http, sleep=sleep)
+            graph = GraphClient(self.graph_url, self._token, self.http, sleep=sleep,
+                                in_flight=self.in_flight)
             self._engine = SyncEngine(EmplyAdapter(self.world.emply), EntraAdapter(graph), store)
             self._clock = self.world.clock
             self._tokens: MsalTokens | None = None
@@ -124,4 +126,4 @@ def served_host(world, ca_file: str, graph_url: str, identity_url: str,
     """The host for a served world: real HTTPS to Graph, real waiting."""
     http = httpx.Client(verify=ssl.create_default_context(cafile=ca_file), timeout=30.0)
     return IntegrationHost(world, http, graph_url, identity_url, sleep=time.sleep,
-                           store_path=store_path)
+                           store_path=store_path, in_flight=4)

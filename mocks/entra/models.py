@@ -121,7 +121,7 @@ class App:
     object_id: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class User:
     props: dict[str, Any]
     # Groups the user was a direct member of when soft-deleted; restored with the user.
@@ -134,6 +134,14 @@ class User:
     @property
     def hybrid(self) -> bool:
         return bool(self.props.get("onPremisesSyncEnabled"))
+
+
+_SHARED: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple object for equal property-name lists (every created user records the same)."""
+    return _SHARED.setdefault(names, names)
 
 
 class MemberList(list):
@@ -203,7 +211,7 @@ class Event:
     props: dict[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     """One entry of the tenant's change log, read by delta queries.
 
@@ -339,7 +347,7 @@ class Tenant:
             self.users[user.id] = user
             self._upn_index[upn.lower()] = user.id
             self._order_add(user.id)
-            self.record("user", user.id, "upsert", properties=tuple(sorted(full)))
+            self.record("user", user.id, "upsert", properties=_shared(tuple(sorted(full))))
             return user
 
     def update_user(self, user_id: str, changes: dict[str, Any]) -> User:

@@ -16,7 +16,7 @@ import binascii
 import contextvars
 import json
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.test import EnvironBuilder, run_wsgi_app
@@ -32,6 +32,7 @@ MAX_REQUESTS = 20
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 # Headers of an inner response that the batch response does not repeat.
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+NESTED = "A batch request cannot contain another $batch request."
 
 
 def _bad(message: str) -> GraphError:
@@ -123,8 +124,8 @@ def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
     url = "/" + url.lstrip("/")
     if url.lower().startswith("/v1.0/"):
         url = url[5:]
-    if url.split("?", 1)[0].lower().rstrip("/") == "/$batch":
-        raise _refuse(item, "A batch request cannot contain another $batch request.")
+    if _names_batch(url):
+        raise _refuse(item, NESTED)
     headers = item.get("headers") or {}
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise _refuse(item, f"The headers of request '{item['id']}' must be an object of strings.")
@@ -160,6 +161,24 @@ def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
     return environ
 
 
+def _names_batch(url: str) -> bool:
+    """Whether a URL's path, decoded and cleaned up as a router would, is ``$batch``."""
+    path = unquote(url.split("#", 1)[0].split("?", 1)[0])
+    path = "".join(ch for ch in path if ch.isprintable() and not ch.isspace()).lower()
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    if segments[:1] == ["v1.0"]:
+        segments = segments[1:]
+    return "$batch" in segments
+
+
 def _dispatch(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
     """Run one inner request through the whole Graph app; its batch response."""
     try:
@@ -192,6 +211,9 @@ def _dispatch(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
 @bp.post("/$batch")
 def batch():
     """Run up to 20 Graph requests; answer each in ``responses``, in request order."""
+    # Whatever spelling got past _names_batch and still routed here: never nested.
+    if request.environ.get(BATCH_ENVIRON_KEY) is not None:
+        raise _bad(NESTED)
     bearer_claims()  # the batch itself needs a valid token; permissions are per inner request
     outer_id, _ = request_ids()
     body = odata.json_body()

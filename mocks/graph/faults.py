@@ -20,6 +20,8 @@ Decisions:
   socket first so that keep-alive does not leave the client waiting). Inner requests of a
   batch are never dropped (Graph runs them server-side); they can be throttled.
 * Latency is real time (``time.sleep``), off by default; the sleeper can be swapped.
+  It is added once per round trip: a batch's inner requests run server-side, side by
+  side, so they add none of their own (the outer request carries it).
 * A retry honours ``Retry-After`` when that many seconds passed on the wall clock *or*
   on the world's simulation clock: in-process clients wait with ``world.clock.sleep``
   (simulated time), served clients wait in real time; either way counts as waiting.
@@ -33,6 +35,7 @@ import contextlib
 import json
 import random
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -239,7 +242,7 @@ def _strip_version(path: str) -> str:
 # ---------------------------------------------------------------------------
 # The journal
 # ---------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class JournalEntry:
     """One Graph request as the journal shows it (no secrets: no headers, query secrets masked)."""
 
@@ -348,14 +351,17 @@ class GraphTraffic:
         violated = journal.check_retry(client, method, url, wall, sim)
         batch = environ.get(BATCH_ENVIRON_KEY)
         fault = plan.decide(method, path, in_batch=batch is not None)
-        entry = JournalEntry(0, isoformat_z(datetime.fromtimestamp(wall, UTC)), isoformat_z(sim),
+        # Interned: the 100,000 entries share one string per second, not one each.
+        entry = JournalEntry(0, sys.intern(isoformat_z(datetime.fromtimestamp(wall, UTC))),
+                             sys.intern(isoformat_z(sim)),
                              method, url, None, client_request_id, request_id, client,
                              retryViolation=violated is not None, violatedRetryAfter=violated,
                              batch=batch)
         if fault is not None:
-            entry.fault, entry.latencyMs = fault.kind, fault.latency_ms
-            if fault.latency_ms:
-                plan.sleeper(fault.latency_ms / 1000)
+            latency = 0 if batch is not None else fault.latency_ms
+            entry.fault, entry.latencyMs = fault.kind, latency
+            if latency:
+                plan.sleeper(latency / 1000)
             if fault.kind == "drop":
                 journal.record(entry, wall, sim)
                 _hang_up(environ)
@@ -414,7 +420,8 @@ class GraphTraffic:
 
 
 def _hang_up(environ: dict[str, Any]) -> None:
-    """Served by werkzeug: shut the client's socket so no response (and no keep-alive) follows."""
+    """Served: shut the client's socket (the server puts it in the environ) so no response
+    (and no keep-alive) follows."""
     sock = environ.get("werkzeug.socket")
     if sock is not None:
         with contextlib.suppress(OSError):

@@ -859,22 +859,31 @@ def context_url(context: str, select: list[str] | None = None, entity: bool = Fa
     return url + ("/$entity" if entity else "")
 
 
+# The control information names OData's JSON format defines (``@odata.type``, ...).
+ODATA_CONTROL = frozenset("@odata." + name for name in (
+    "context", "metadataEtag", "type", "count", "nextLink", "delta", "deltaLink", "id",
+    "editLink", "readLink", "etag", "navigationLink", "associationLink", "mediaEditLink",
+    "mediaReadLink", "mediaContentType", "mediaEtag", "removed"))
+
+
 def shape(obj: dict[str, Any], select: list[str] | None, etype: EntityType | None) -> dict[str, Any]:
     """Project one JSON object: ``$select`` (plus ``id``), else the type's default set.
 
     Annotations such as ``@odata.type`` are always kept, first.
     """
-    out = {k: v for k, v in obj.items() if k.startswith("@odata.")}
+    # Most objects carry no annotation: a set intersection finds out without a pass over
+    # every property (a user has about a hundred).
+    annotated = bool(obj.keys() & ODATA_CONTROL)
+    out = {k: v for k, v in obj.items() if k.startswith("@odata.")} if annotated else {}
     if select and select != ["*"]:
-        names = list(select)
-        if "id" in obj and "id" not in names:
-            names.append("id")
+        names = select if "id" in select or "id" not in obj else [*select, "id"]
     elif etype is not None and etype.default_select is not None and not select:
-        names = list(etype.default_select)
+        names = etype.default_select
     else:
-        names = [k for k in obj if not k.startswith("@odata.")]
+        names = [k for k in obj if not k.startswith("@odata.")] if annotated else obj
+    get = obj.get
     for name in names:
-        out[name] = obj.get(name)
+        out[name] = get(name)
     return out
 
 
