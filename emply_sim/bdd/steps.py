@@ -18,7 +18,6 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -29,7 +28,7 @@ from emply_sim.bdd.system import Harness, StepFailure
 ON_OFF = {"on": True, "off": False}
 ENTRA_FIELDS = {"first name": "givenName", "last name": "surname", "display name": "displayName",
                 "job title": "jobTitle", "department": "department", "e-mail": "mail",
-                "mobile phone": "mobilePhone"}
+                "mobile phone": "mobilePhone", "sign-in name": "userPrincipalName"}
 EMPLY_FIELDS = {"first name": "firstName", "last name": "lastName", "language": "language",
                 "time zone": "timeZone", "currency": "currency", "e-mail": "email"}
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -920,13 +919,13 @@ def in_deleted_users(emply_sim: Harness, person: str) -> None:
 @then(parsers.parse("{person} is still an Entra user"))
 @then(parsers.parse("{person} is an Entra user"))
 def is_entra_user(emply_sim: Harness, person: str) -> None:
-    response = emply_sim.graph("GET", f"/users/{quote(emply_sim.upn(person))}")
+    response = emply_sim.find_entra_user(person)
     assert response.status_code == 200, f"{person} is not an Entra user: {response.text[:200]}"
 
 
 @then(parsers.parse("{person} is not an Entra user"))
 def not_entra_user(emply_sim: Harness, person: str) -> None:
-    response = emply_sim.graph("GET", f"/users/{quote(emply_sim.upn(person))}")
+    response = emply_sim.find_entra_user(person)
     assert response.status_code == 404, f"{person} is an Entra user"
 
 
