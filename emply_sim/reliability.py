@@ -476,7 +476,7 @@ class MassChangeReport:
 def _change_key(change: dict[str, Any]) -> tuple:
     import json
 
-    return (change["kind"], change.get("rule"), change.get("entra_id"), change.get("emply_id"),
+    return (change["kind"], change.get("rule"), change.get("entraId"), change.get("emplyUserId"),
             json.dumps(change.get("new"), sort_keys=True, default=str))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from mocks import scenarios
+from mocks import guard, scenarios
 from mocks.inprocess import InProcess
 from mocks.world import World
 
@@ -27,8 +27,17 @@ def main(argv: list[str] | None = None) -> None:
     w = World()
     scenarios.load_world(args.scenario, w)
     sim = InProcess(w)
+    protect(sim.emply_app)
     print(f"Emply dashboard: http://127.0.0.1:{args.port}/ui/  (Ctrl+C to stop)")
     sim.emply_app.run(host="127.0.0.1", port=args.port, threaded=True)
+
+
+def protect(app) -> None:
+    """F12: on plain HTTP only loopback host names are answered (no DNS rebinding)."""
+    from mocks.emply.app import error
+
+    guard.install_host_check(app, lambda status, message: error(
+        status, "misdirected_request", message[:1].upper() + message[1:] + "."))
 
 
 if __name__ == "__main__":

@@ -82,12 +82,16 @@ class SyncEngine:
         self.next_due = start + INTERVAL
 
     def on_clock(self, old: datetime, new: datetime) -> None:
-        """Clock listener: run every 30-minute slot that came due, never overlapping."""
-        while self.next_due is not None and self.next_due <= new:
-            self.next_due += INTERVAL
-            # A run under way covers this slot; with no integration there is nothing to run.
-            with contextlib.suppress(AlreadyRunning, NotConfigured):
-                self.run("schedule")
+        """Clock listener: a 30-minute slot that came due starts a run, never overlapping.
+        Decision (SYNC-2): like a scheduler that was asleep, the slots a jump of the clock
+        missed coalesce into one run at the new time, so a jump of years returns at once."""
+        if self.next_due is None or self.next_due > new:
+            return
+        missed = (new - self.next_due) // INTERVAL + 1
+        self.next_due += missed * INTERVAL
+        # A run under way covers this slot; with no integration there is nothing to run.
+        with contextlib.suppress(AlreadyRunning, NotConfigured):
+            self.run("schedule")
 
     @property
     def running(self) -> bool:

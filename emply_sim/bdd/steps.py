@@ -223,10 +223,23 @@ def minutes_pass(emply_sim: Harness, minutes: str) -> None:
 
 
 @when("a day passes")
+def a_day_passes(emply_sim: Harness) -> None:
+    """One jump of a day: the slots it skips coalesce into one run (SYNC-2)."""
+    emply_sim.advance(24 * 3600)
+
+
+@when(parsers.re(r"(?P<days>\d+) days? pass(es)? at once"))
+def days_pass_at_once(emply_sim: Harness, days: str) -> None:
+    """One jump of the clock (SYNC-2: the skipped slots coalesce into one run)."""
+    emply_sim.advance(int(days) * 24 * 3600)
+
+
 @when("a day of scheduled runs passes")
 @given("a day of scheduled runs has passed")
-def a_day_passes(emply_sim: Harness) -> None:
-    emply_sim.advance(24 * 3600)
+def a_day_of_runs_passes(emply_sim: Harness) -> None:
+    """A day with the scheduler awake: the clock moves 30 minutes at a time, 48 runs."""
+    for _ in range(48):
+        emply_sim.advance(30 * 60)
 
 
 @when(parsers.parse("the clock reaches {day}"))
@@ -672,6 +685,14 @@ def run_error(emply_sim: Harness, person: str, text: str) -> None:
 def run_status(emply_sim: Harness, status: str) -> None:
     run = emply_sim.last_run or {}
     assert run.get("status") == status, f"the last run ended {run.get('status')!r}: {run}"
+
+
+@then(parsers.parse('the latest run in the run log ended "{status}"'))
+def latest_run_status(emply_sim: Harness, status: str) -> None:
+    response = emply_sim.expect(emply_sim.emply("GET", "/integrations/entra-id/runs",
+                                                params={"limit": 1}), "reading the run log")
+    [run] = response.json()["value"]
+    assert run["status"] == status, f"the latest run ended {run['status']!r}: {run}"
 
 
 @then("the run is held")

@@ -121,7 +121,7 @@ def sync_one_user():
 @needs("read")
 def list_changes():
     e = engine()
-    run_id = _int_arg("runId", None, 1, None)
+    run_id = _int_arg("runId", None, 1, MAX_RUN_ID)
     return jsonify({"value": e.store.changes(
         run_id=run_id, emply_user_id=request.args.get("userId"),
         rule=request.args.get("rule"), kind=request.args.get("kind"),
