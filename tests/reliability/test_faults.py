@@ -38,6 +38,12 @@ def test_a_faulty_graph_changes_nothing_it_should_not(seed, figure):
     assert report.faults["drop"] > 0
     assert report.latency_ms >= FAULTS["latencyMs"] * report.requests * 0.9
     assert report.unconverged_phases == [], f"not converged within {MAX_RUNS} runs"
+    # The convergence bound (item 7): the first run that ends success converges, so a phase
+    # needs at most its SAFE-1 stops + partial runs + 1.
+    assert report.bound_violations == []
+    for phase, count in report.runs_to_converge.items():
+        ran = [o for o in report.runs if o.phase == phase]
+        assert count <= sum(o.status in ("failure", "partial") for o in ran) + 1
     assert report.mismatches == 0
     for outcome in report.runs:
         # Every run either reached the fault-free state, or stopped having changed nothing,
