@@ -2,8 +2,9 @@
 (429 with Retry-After), answering 503 to 5 %, dropping 1 % of connections and adding
 latency. Each run ends in exactly the fault-free Emply state, or stops cleanly (SAFE-1)
 having changed nothing, or reports a change that failed after its retries (partial);
-within three runs every seed has converged; no early retry, no
-spurious deactivation, no duplicate user or event."""
+every phase converges at its first run that ends success, so within its SAFE-1 stops +
+partial runs + 1 (the bound of issue 15, item 7); no early retry, no spurious
+deactivation, no duplicate user or event."""
 
 from __future__ import annotations
 
