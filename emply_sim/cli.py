@@ -290,6 +290,7 @@ def _serve(world: Any, doc: dict[str, Any], scenario: str, host: str, port_file:
             if stopper is not None:
                 stoppers.append(stopper)
         info = {
+            "identity_url": served.identity_url,
             "graph_url": served.graph_url,
             "authority": served.authority,
             "tenant_id": world.tenant.id,
@@ -385,7 +386,8 @@ def _write_json(path: Path, info: dict[str, Any]) -> None:
 def _print_served(scenario: str, info: dict[str, Any]) -> None:
     """The URLs and credentials, one per line and never wrapped, so they copy cleanly."""
     out.print(Text(f"Serving scenario '{scenario}' over HTTPS", style="bold"))
-    rows = [("Identity (authority)", info["authority"]), ("Graph", info["graph_url"]),
+    rows = [("Identity", info["identity_url"]), ("Authority (MSAL)", info["authority"]),
+            ("Graph", info["graph_url"]),
             ("Emply People", info["emply_url"]), ("Tenant id", info["tenant_id"]),
             ("Client id", info["client_id"]), ("Client secret", info["client_secret"]),
             ("Emply customer", info["emply_customer"]), ("Emply API key", info["emply_api_key"]),
@@ -403,14 +405,25 @@ def _print_served(scenario: str, info: dict[str, Any]) -> None:
 # -- demo and run: the sync core in-process ------------------------------------------------------
 @cli.command("demo")
 @click.argument("scenario", default="faq", metavar="[SCENARIO]")
-def demo_command(scenario: str) -> None:
+@click.option("--web", is_flag=True,
+              help="Serve the world's Emply pages on 127.0.0.1 and print the guided FAQ tour's "
+                   "URL, instead of printing the cases here.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8081, show_default=True,
+              help="With --web: the port to listen on (0: any free port).")
+@click.option("--open", "open_browser", is_flag=True,
+              help="With --web: open the tour in the default browser too.")
+def demo_command(scenario: str, web: bool, port: int, open_browser: bool) -> None:
     """Play the FAQ's cases in-process and show what the sync did, and why.
 
     With the built-in faq world (the default) it walks through the first sync, the four
     role cases of "update roles after first sync" for a user with and without an
     employee profile, deactivation and its reasons, calendars, and a resignation.
     Any other SCENARIO gets its first sync and an hour of scheduled runs. No servers.
+    With --web, the same stories are a guided tour in the browser, until stopped.
     """
+    if web:
+        _demo_web(scenario, port, open_browser)
+        return
     from emply_sim.demo import DemoError, run_demo
 
     try:
@@ -419,6 +432,33 @@ def demo_command(scenario: str) -> None:
         raise Failure(str(exc)) from None
     except DemoError as exc:
         raise Failure(f"the demo cannot go on: {exc}") from None
+
+
+def _demo_web(scenario: str, port: int, open_browser: bool) -> None:
+    """Serve the dashboard over the scenario on 127.0.0.1 and print the tour's URL."""
+    from mocks.dashboard import Dashboard
+
+    with stop_signals() as stop:
+        try:
+            dashboard = Dashboard(scenario, port)
+        except scenario_files.ScenarioError as exc:
+            raise Failure(str(exc)) from None
+        except OSError as exc:
+            raise Failure(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+        dashboard.start()
+        try:
+            out.print(f"FAQ tour: {dashboard.tour_url}", soft_wrap=True)
+            out.print(f"Emply pages: {dashboard.url}  (the tour plays the built-in faq world; "
+                      "stop with Ctrl-C)", soft_wrap=True)
+            if open_browser:
+                import webbrowser
+
+                webbrowser.open(dashboard.tour_url)
+            while not stop.wait(0.2):
+                pass
+            err.print("Stopping…")
+        finally:
+            dashboard.stop()
 
 
 @cli.command("run")

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faker import Faker
@@ -314,9 +315,58 @@ class _Generator:
             users.append(user)
             if self.progress and (i + 1) % step == 0:
                 self.progress(i + 1, n)
+        self.hr_data(users, departments, groups, hybrid)
         if self.progress:
             self.progress(n, n)
         return users, departments
+
+    def hr_data(self, users: list[dict[str, Any]], departments: list[int], groups: list[str],
+                hybrid: set[int]) -> None:
+        """HR properties and managers, from a stream of their own (names and groups unchanged).
+
+        Every user gets an employee number, type, hire date, company, office city and org
+        data; the first user of a department manages it, department heads report to the
+        first user; hybrid users get their on-premises account names.
+        """
+        if not users:
+            return
+        rng = random.Random(f"hr:{self.o.seed}")
+        saved = self.fake.random.getstate()  # borrow the Faker, leave its stream as it was
+        self.fake.seed_instance(self.o.seed + 1)
+        company = self.fake.company()[:64]
+        cities = [self.fake.city() for _ in range(6)]
+        self.fake.random.setstate(saved)
+        numbers = list(range(10001, 10001 + len(users)))
+        rng.shuffle(numbers)
+        start = datetime(2026, 1, 5, tzinfo=UTC)
+        heads: dict[int, int] = {}
+        for i, dep in enumerate(departments):
+            heads.setdefault(dep, i)
+        top = users[0]["userPrincipalName"]
+        n = len(users)
+        kinds = rng.choices(("Employee", "Contractor", "Intern"), weights=(90, 8, 2), k=n)
+        towns = rng.choices(cities, weights=(8, 4, 2, 1, 1, 1), k=n)
+        days = [rng.randrange(30, 15 * 365) for _ in range(n)]
+        for i, user in enumerate(users):
+            kind = kinds[i]
+            user.update({
+                "employeeId": str(numbers[i]), "employeeType": kind,
+                "employeeHireDate": (start - timedelta(days=days[i])).strftime("%Y-%m-%dT00:00:00Z"),
+                "companyName": company, "city": towns[i],
+                "employeeOrgData": {
+                    "division": groups[departments[i]] if departments[i] >= 0 else None,
+                    "costCenter": f"CC-{1000 + max(departments[i], 0) * 10}"},
+            })
+            head = heads.get(departments[i], 0)
+            boss = users[head]["userPrincipalName"] if head != i else top
+            if boss != user["userPrincipalName"]:
+                user["manager"] = boss
+            if i in hybrid:
+                local = user["userPrincipalName"].split("@", 1)[0]
+                user["onPremisesSamAccountName"] = local.replace(".", "")[:20]
+                user["onPremisesUserPrincipalName"] = user["userPrincipalName"]
+                user["onPremisesDomainName"] = "corp." + user["userPrincipalName"].split("@", 1)[1]
+                user["onPremisesExtensionAttributes"] = {"extensionAttribute1": kind}
 
     def pick(self, share: float) -> set[int]:
         """Exactly round(share × users) distinct user indexes, from the seed."""

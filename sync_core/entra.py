@@ -86,7 +86,8 @@ class EntraAdapter:
         for uid, response in self.graph.batch(requests).items():
             status = int(response["status"])
             if status == 200:
-                etags[uid] = (response.get("body") or {}).get("@odata.mediaEtag")
+                # Graph answers a user without a photo with a placeholder whose etag is empty.
+                etags[uid] = (response.get("body") or {}).get("@odata.mediaEtag") or None
             elif status == 404:
                 etags[uid] = None
             else:

@@ -214,10 +214,14 @@ def _deleted_in_emply(ctx: _Context, state: LastState) -> None:
 
 
 def _in_scope_ids(ctx: _Context) -> list[str]:
-    """SYNC-13: direct members of the synced groups, each once, in configured order."""
+    """SYNC-13: direct members of the synced groups, each once, in configured group order.
+
+    Within a group, members are taken by object id: Graph's member order means nothing,
+    and the same world must give the same run log every time.
+    """
     seen: dict[str, None] = {}
     for group_id in ctx.synced:
-        for member in ctx.entra.members.get(group_id, ()):
+        for member in sorted(ctx.entra.members.get(group_id, ())):
             seen.setdefault(member, None)
     return list(seen)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -83,10 +82,9 @@ class TraceReport:
         return {name: verdicts.count(name) for name in ("passed", "failed", "skipped", "not run")}
 
     def markdown(self) -> str:
-        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         counts = self.summary()
         lines = ["# Traceability: rules -> scenarios -> results", "",
-                 f"Generated {now}. Rules: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+                 "Rules: " + ", ".join(f"{n} {k}" for k, n in counts.items())
                  + f". Scenarios run: {len(self.results)}.", "",
                  "| rule | what it says | scenarios | result |", "|---|---|---|---|"]
         table = self.by_rule()

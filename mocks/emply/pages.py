@@ -10,7 +10,9 @@ No API key is asked for: this is a local demo server. Served beyond loopback the
 world has a simulation token (see :mod:`mocks.serving`) and the pages then ask for
 it, as ``/_sim/`` does. Actions are POST forms only, refused when the browser says
 they come from another origin, and each redirects back with a message.
-The Entra page reads the world's tenant model read-only, for display.
+The Entra page reads the tenant model for display; its actions are Graph requests
+made as the tenant's administrator app (:mod:`mocks.emply.entra_admin`), so Graph's
+rules, errors and journal apply. The guided FAQ tour lives in :mod:`mocks.emply.tour`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ from werkzeug.exceptions import HTTPException
 
 from mocks import guard
 from mocks.clock import isoformat_z
+from mocks.emply import readable
+from mocks.emply import tour as faq_tour
+from mocks.emply.entra_admin import (
+    GraphAdmin,
+    GraphRefusal,
+    NoAdminApp,
+    admin_app,
+    register_admin_app,
+)
 from mocks.emply.errors import EmplyError
 from mocks.emply.models import SYSTEM, Emply, User, user_actor
 from mocks.emply.responses import photo_response
@@ -114,6 +125,8 @@ def act(call, done) -> Response:
         flash(exc.message, "error")
     except ValueError as exc:  # a scenario or world document that cannot be loaded
         flash(str(exc), "error")
+    except (GraphRefusal, NoAdminApp, faq_tour.TourError) as exc:
+        flash(str(exc), "error")
     else:
         flash(done(result) if callable(done) else done, "ok")
     return back()
@@ -189,10 +202,21 @@ def compact(value, names: dict[str, str] | None = None) -> str:
 
 @bp.context_processor
 def _common() -> dict[str, Any]:
+    from mocks import scenarios
+
     e = emply()
     names = {r.id: r.name for r in e.roles.values()}
+    everything: dict[str, str] = {}
+
+    def change_words(old, new) -> dict[str, Any]:
+        if not everything:
+            everything.update(readable.names_of(world()))
+        return readable.describe(old, new, everything)
+
     return {"emply": e, "now": e.now(), "acting": acting_user(e),
-            "readable": lambda value: compact(value, names),
+            "readable": lambda value: compact(value, names), "change_words": change_words,
+            "expected_label": faq_tour.expected_label, "builtin_scenarios": scenarios.list_builtin(),
+            "loaded_scenario": (current_app.config.get("EMPLY_SCENARIO") or (None, None))[0],
             "people": sorted((u for u in e.users.values() if u.active),
                              key=lambda u: (not e.is_admin(u), u.first_name, u.last_name)),
             "here": request.full_path.rstrip("?"), "sync_hosted": hosted_engine() is not None}
@@ -314,7 +338,10 @@ def integration():
             "pages/integration.html", s=e.settings, toggles=TOGGLES, labels=TOGGLE_LABELS,
             roles=e.roles,
             departments=e.departments, audit=list(reversed(e.audit))[:25],
-            describe=e.describe, entra_name=world().tenant.display_name)
+            describe=e.describe, entra_name=world().tenant.display_name,
+            addable=sorted((g for g in world().tenant.groups.values()
+                            if e.settings.group(g.id) is None),
+                           key=lambda g: g.props.get("displayName") or g.id))
 
 
 @bp.get("/runs")
@@ -361,8 +388,9 @@ def _rule_order(rule: str) -> tuple[str, int]:
 
 @bp.get("/entra")
 def entra():
-    """The Entra side: users and groups of the world's tenant (read from its model, read-only)."""
+    """The Entra side: users and groups of the world's tenant, with the administrator's actions."""
     e, tenant = emply(), world().tenant
+    app = admin_app(tenant)
     with tenant.lock, e.lock:
         groups = sorted(tenant.groups.values(), key=lambda g: g.props.get("displayName") or "")
         member_of: dict[str, list[str]] = {}
@@ -372,13 +400,41 @@ def entra():
         users = sorted(tenant.users.values(), key=lambda u: u.props.get("displayName") or "")
         return render_template(
             "pages/entra.html", tenant=tenant, users=users, groups=groups, member_of=member_of,
-            deleted=list(tenant.deleted_users.values()),
+            deleted=sorted(tenant.deleted_users.values(),
+                           key=lambda u: u.props.get("displayName") or ""),
+            admin_app=app, graph_ready=graph_admin() is not None,
             linked={u.entra_object_id: u for u in e.users.values() if u.entra_object_id},
             synced={g.group_id: g for g in e.settings.synced_groups},
             object_name=lambda oid: (tenant.users[oid].props.get("displayName")
                                      if oid in tenant.users else
                                      tenant.groups[oid].props.get("displayName")
                                      if oid in tenant.groups else oid))
+
+
+def graph_admin() -> GraphAdmin | None:
+    """Graph as the tenant's administrator app, over the hosted sync's HTTP client."""
+    host = current_app.config.get("SYNC_HOST")
+    if host is None:
+        return None
+    admin = current_app.config.get("GRAPH_ADMIN")
+    if admin is None or admin.http is not host.http:
+        admin = current_app.config["GRAPH_ADMIN"] = GraphAdmin.of_host(host)
+    return admin
+
+
+def _admin() -> GraphAdmin:
+    admin = graph_admin()
+    if admin is None:
+        raise NoAdminApp("this Emply server does not host the sync, so it has no way to reach "
+                         "Graph")
+    return admin
+
+
+def _entra_name(object_id: str) -> str:
+    tenant = world().tenant
+    obj = tenant.users.get(object_id) or tenant.groups.get(object_id) \
+        or tenant.deleted_users.get(object_id)
+    return (obj.props.get("displayName") or object_id) if obj else object_id
 
 
 # -- actions (POST only) ---------------------------------------------------------------------
@@ -398,7 +454,7 @@ def choose_acting_user():
 @bp.post("/scenario")
 def load_scenario():
     """Replace the world with a built-in scenario (as ``/_sim/load`` does)."""
-    from mocks import scenarios, worldfile
+    from mocks import scenarios
 
     chosen = request.form.get("name", "")
 
@@ -407,11 +463,69 @@ def load_scenario():
             raise EmplyError(400, "unknown_scenario",
                              f"No built-in scenario named '{chosen}' (built-in: "
                              f"{', '.join(scenarios.list_builtin())}).")
-        worldfile.load(world(), scenarios.load_scenario(chosen))
-        session.pop("acting_user", None)
+        _replace_world(chosen, scenarios.load_scenario(chosen))
         return chosen
 
     return act(load, lambda n: f"Loaded the scenario '{n}'; the sync starts afresh.")
+
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+@bp.post("/scenario/upload")
+def upload_scenario():
+    """Load a scenario file from the presenter's computer; errors name the file's line."""
+    from mocks import scenarios
+
+    upload = request.files.get("file")
+
+    def load() -> str:
+        if upload is None or not upload.filename:
+            raise EmplyError(400, "missing_field", "Choose a scenario file (.yaml) to load.")
+        label = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        raw = upload.stream.read(MAX_UPLOAD + 1)
+        if len(raw) > MAX_UPLOAD:
+            raise EmplyError(413, "file_too_large", f"{label}: larger than 5 MB; load it with "
+                                                    "the command line instead.")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise EmplyError(400, "invalid_file", f"{label}: not a UTF-8 text file.") from None
+        doc, nodes = scenarios.parse(text, label)
+        checked = scenarios.validate(doc, label, nodes)
+        if not checked.get("name"):
+            checked["name"] = label.rsplit(".", 1)[0]
+        _replace_world(label, checked)
+        return label
+
+    return act(load, lambda n: f"Loaded the scenario file '{n}'; the sync starts afresh.")
+
+
+@bp.post("/scenario/reset")
+def reset_scenario():
+    """Load the last loaded scenario again: the world as it was before the demo touched it."""
+    loaded = current_app.config.get("EMPLY_SCENARIO")
+
+    def reset() -> str:
+        if not loaded:
+            raise EmplyError(409, "nothing_to_reset", "No scenario was loaded through these pages "
+                                                      "or the demo yet; load one first.")
+        _replace_world(*loaded)
+        return loaded[0]
+
+    return act(reset, lambda n: f"Reset: the scenario '{n}' is loaded again; the sync starts "
+                                "afresh.")
+
+
+def _replace_world(label: str, doc: dict[str, Any]) -> None:
+    """Load a checked world document into the world; remember it for Reset."""
+    import copy
+
+    from mocks import worldfile
+
+    worldfile.load(world(), copy.deepcopy(doc))
+    current_app.config["EMPLY_SCENARIO"] = (label, doc)
+    session.pop("acting_user", None)
 
 
 @bp.post("/sync/run")
@@ -521,3 +635,250 @@ def reject_run(run_id: int):
     who = actor()
     return act(lambda: _guard(lambda: engine().reject(run_id, who)),
                f"Held run {run_id} rejected; nothing was applied.")
+
+
+# -- Entra administrator actions, through Graph ----------------------------------------------------
+@bp.post("/entra/admin-app")
+def register_admin():
+    """Register the demo's administrator app in the tenant (the portal's app registration)."""
+    return act(lambda: register_admin_app(world().tenant),
+               lambda app: f"Registered the app '{app.display_name}' with "
+                           f"{', '.join(sorted(app.roles))}; the Entra actions use it.")
+
+
+@bp.post("/entra/users")
+def entra_create_user():
+    """``POST /users``: a new Entra user, enabled, with a one-time password."""
+    display = request.form.get("displayName", "").strip()
+    upn = request.form.get("userPrincipalName", "").strip()
+
+    def create():
+        if not display or not upn:
+            raise EmplyError(400, "missing_field", "Give the new user a name and a user "
+                                                   "principal name (name@domain).")
+        return _admin().create_user(display, upn, "Demo-" + secrets.token_urlsafe(12))
+
+    return act(create, lambda u: f"Graph created the user {u['displayName']} "
+                                 f"({u['userPrincipalName']}).")
+
+
+@bp.post("/entra/users/<object_id>/enabled")
+def entra_enable_user(object_id: str):
+    """``PATCH /users/{id}`` with ``accountEnabled``: disable or enable the account."""
+    wanted = request.form.get("enabled", "")
+
+    def switch():
+        if wanted not in ("true", "false"):
+            raise EmplyError(400, "invalid_value", "'enabled' must be true or false.")
+        _admin().set_enabled(object_id, wanted == "true")
+
+    return act(switch, f"Graph {'enabled' if wanted == 'true' else 'disabled'} the account of "
+                       f"{_entra_name(object_id)}.")
+
+
+@bp.post("/entra/users/<object_id>/delete")
+def entra_delete_user(object_id: str):
+    """``DELETE /users/{id}``: the user moves to Entra's deleted users for 30 days."""
+    label = _entra_name(object_id)
+    return act(lambda: _admin().delete_user(object_id),
+               f"Graph deleted {label}; restorable from deleted users for 30 days.")
+
+
+@bp.post("/entra/deleted/<object_id>/restore")
+def entra_restore_user(object_id: str):
+    """``POST /directory/deletedItems/{id}/restore``."""
+    label = _entra_name(object_id)
+    return act(lambda: _admin().restore_user(object_id), f"Graph restored {label}.")
+
+
+@bp.post("/entra/users/<object_id>/photo")
+def entra_upload_photo(object_id: str):
+    """``PUT /users/{id}/photo/$value`` with the uploaded image."""
+    upload = request.files.get("photo")
+
+    def put():
+        if upload is None or not upload.filename:
+            raise EmplyError(400, "missing_field", "Choose an image file to upload.")
+        content = upload.stream.read(MAX_UPLOAD + 1)
+        if len(content) > MAX_UPLOAD:
+            raise EmplyError(413, "file_too_large", "The photo is larger than 5 MB.")
+        _admin().upload_photo(object_id, content, upload.mimetype or "application/octet-stream")
+
+    return act(put, f"Graph stored a new photo for {_entra_name(object_id)}.")
+
+
+@bp.post("/entra/groups")
+def entra_create_group():
+    """``POST /groups``: a new security group."""
+    display = request.form.get("displayName", "").strip()
+
+    def create():
+        if not display:
+            raise EmplyError(400, "missing_field", "Give the new group a name.")
+        return _admin().create_group(display, request.form.get("description", "").strip() or None)
+
+    return act(create, lambda g: f"Graph created the group {g['displayName']}.")
+
+
+@bp.post("/entra/groups/<group_id>/members")
+def entra_add_member(group_id: str):
+    """``POST /groups/{id}/members/$ref``."""
+    member = request.form.get("member_id", "")
+
+    def add():
+        if not member:
+            raise EmplyError(400, "missing_field", "Choose a user to add.")
+        _admin().add_member(group_id, member)
+
+    return act(add, lambda _: f"Graph added {_entra_name(member)} to the group "
+                              f"{_entra_name(group_id)}.")
+
+
+@bp.post("/entra/groups/<group_id>/members/remove")
+def entra_remove_member(group_id: str):
+    """``DELETE /groups/{id}/members/{memberId}/$ref`` for the member chosen in the form."""
+    member = request.form.get("member_id", "")
+
+    def remove():
+        if not member:
+            raise EmplyError(400, "missing_field", "Choose a member to remove.")
+        _admin().remove_member(group_id, member)
+
+    return act(remove, lambda _: f"Graph removed {_entra_name(member)} from the group "
+                                 f"{_entra_name(group_id)}.")
+
+
+# -- the mapping editor (synced groups, SYNC-4, SYNC-9, SYNC-12) ------------------------------------
+GROUP_FORM_FIELDS = ("roleId", "departmentId", "language", "timeZone", "currency")
+
+
+def _group_form() -> dict[str, Any]:
+    """The synced-group fields of a form; empty means none (no default)."""
+    return {name: (request.form.get(name, "").strip() or None) for name in GROUP_FORM_FIELDS}
+
+
+@bp.post("/integration/groups")
+def add_synced_group():
+    """Add an Entra group to the integration, last in order (``POST .../synced-groups``)."""
+    e, group_id = emply(), request.form.get("groupId", "")
+
+    def add():
+        if not group_id:
+            raise EmplyError(400, "missing_field", "Choose an Entra group to add.")
+        group = world().tenant.groups.get(group_id)
+        body = {"groupId": group_id, **_group_form()}
+        if group is not None:
+            body["displayName"] = group.props.get("displayName")
+        return e.add_synced_group(body, actor())
+
+    return act(add, lambda _: f"The group {group_name(e, group_id)} is synced now (last in "
+                              "order).")
+
+
+@bp.post("/integration/groups/<group_id>")
+def update_synced_group(group_id: str):
+    """Remap a synced group's role or change its defaults (``PATCH .../synced-groups/{id}``)."""
+    e = emply()
+    return act(lambda: e.update_synced_group(group_id, _group_form(), actor()),
+               lambda _: f"Saved the group {group_name(e, group_id)}.")
+
+
+@bp.post("/integration/groups/<group_id>/remove")
+def remove_synced_group(group_id: str):
+    """Take a group out of the integration (SYNC-4: its role is no longer maintained)."""
+    e = emply()
+    label = group_name(e, group_id)
+    return act(lambda: e.remove_synced_group(group_id, actor()),
+               f"The group {label} is out of the integration; its role is no longer maintained "
+               "(SYNC-4).")
+
+
+@bp.post("/integration/groups/<group_id>/move")
+def move_synced_group(group_id: str):
+    """Move a synced group up or down: the first group supplies the defaults (SYNC-12)."""
+    e, direction = emply(), request.form.get("direction", "")
+
+    def move():
+        groups = [g.to_dict() for g in e.settings.synced_groups]
+        index = next((i for i, g in enumerate(groups) if g["groupId"] == group_id), None)
+        if index is None:
+            raise EmplyError(404, "not_found", f"No synced group with id '{group_id}'.")
+        if direction not in ("up", "down"):
+            raise EmplyError(400, "invalid_value", "'direction' must be up or down.")
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(groups):
+            raise EmplyError(400, "invalid_value", f"The group is already {'first' if other < 0 else 'last'}.")
+        groups[index], groups[other] = groups[other], groups[index]
+        return e.update_settings({"syncedGroups": groups}, actor())
+
+    return act(move, lambda _: f"Moved the group {group_name(e, group_id)} {direction}.")
+
+
+# -- the guided FAQ tour -----------------------------------------------------------------------------
+def tour_state() -> faq_tour.Tour:
+    """The tour's progress in this app's world (forgotten when the world is replaced)."""
+    state = current_app.config.get("FAQ_TOUR")
+    if state is None:
+        state = current_app.config["FAQ_TOUR"] = faq_tour.Tour()
+        world().on_replace(lambda _w: state.reset())
+    return state
+
+
+def _tour_context() -> faq_tour.Context:
+    eng = hosted_engine()
+    if eng is None:
+        raise faq_tour.TourError("The tour needs the sync hosted in this Emply server.")
+    return faq_tour.Context(world(), _admin(), eng, actor())
+
+
+@bp.get("/tour")
+def tour():
+    """The tour's steps: rule, FAQ question, and where the tour is."""
+    state = tour_state()
+    return render_template("pages/tour.html", steps=faq_tour.STEPS, state=state, step=None,
+                           index=None)
+
+
+def _step_number(text: str) -> int:
+    """A step number from the URL, or the pages' 404 naming the steps there are."""
+    if not text.isdigit() or not 1 <= int(text) <= len(faq_tour.STEPS):
+        raise EmplyError(404, "not_found", f"The tour has steps 1 to {len(faq_tour.STEPS)}.")
+    return int(text)
+
+
+@bp.get("/tour/<number>")
+def tour_step(number: str):
+    """One step: what is about to happen, the action, and the people before and after."""
+    state, index = tour_state(), _step_number(number) - 1
+    played = state.played.get(index)
+    eng = hosted_engine()
+    return render_template("pages/tour.html", steps=faq_tour.STEPS, state=state, index=index,
+                           step=faq_tour.STEPS[index], played=played, columns=faq_tour.COLUMNS,
+                           held=eng.held_run() if eng else None)
+
+
+@bp.post("/tour/<number>/start")
+def tour_start(number: str):
+    """Get a step ready: go on from the step before, or reload the FAQ world and replay."""
+    state, number = tour_state(), _step_number(number)
+
+    def start():
+        from mocks import scenarios
+
+        _guard(lambda: state.start(number - 1, _tour_context))
+        if (current_app.config.get("EMPLY_SCENARIO") or ("",))[0] != faq_tour.SCENARIO:
+            current_app.config["EMPLY_SCENARIO"] = (faq_tour.SCENARIO,
+                                                    scenarios.load_scenario(faq_tour.SCENARIO))
+        return number
+
+    return act(start, lambda n: f"Step {n} is ready: {faq_tour.STEPS[n - 1].title}.")
+
+
+@bp.post("/tour/<number>/play")
+def tour_play(number: str):
+    """Play a step: its action (or the presenter's), the sync run, and the after."""
+    state, number = tour_state(), _step_number(number)
+    by_presenter = request.form.get("by") == "presenter"
+    return act(lambda: _guard(lambda: state.play(number - 1, _tour_context(), by_presenter)),
+               lambda p: f"Step {number} played" + (f": run {p.run['id']} ended "
+                                                    f"{p.run['status']}." if p.run else "."))

@@ -21,11 +21,13 @@ from typing import Any
 from mocks.entra import mailbox
 from mocks.entra.models import (
     GROUP_PROPERTIES,
+    USER_COMPLEX,
     USER_PROPERTIES,
     Calendar,
     EntraError,
     Event,
     Tenant,
+    sid,
 )
 
 REDACTED = "<redacted>"
@@ -33,8 +35,9 @@ GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 PERMISSION = re.compile(r"^[A-Za-z0-9]+(\.[A-Za-z0-9]+)+$")
 DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 BOOLEAN_USER_PROPS = frozenset({"accountEnabled", "onPremisesSyncEnabled", "showInAddressList"})
-BOOLEAN_GROUP_PROPS = frozenset({"mailEnabled", "securityEnabled", "onPremisesSyncEnabled"})
-USER_EXTRAS = frozenset({"photo", "calendars"})
+BOOLEAN_GROUP_PROPS = frozenset({"mailEnabled", "securityEnabled", "onPremisesSyncEnabled",
+                                 "isAssignableToRole"})
+USER_EXTRAS = frozenset({"photo", "calendars", "manager"})
 DUMP_USER_SKIP = frozenset({"deletedDateTime"})
 GENERATED_TYPES = ("image/jpeg", "image/png")
 
@@ -103,6 +106,10 @@ def load(tenant: Tenant, doc: dict[str, Any]) -> None:
         _load_user(tenant, entry, f"{root}.users[{i}]", deleted=False)
     for i, entry in enumerate(deleted):
         _load_user(tenant, entry, f"{root}.deletedUsers[{i}]", deleted=True)
+    for i, entry in enumerate(users):
+        _load_manager(tenant, entry, f"{root}.users[{i}]")
+    for i, entry in enumerate(deleted):
+        _load_manager(tenant, entry, f"{root}.deletedUsers[{i}]")
     _load_groups(tenant, _list(doc.get("groups"), f"{root}.groups"))
     _load_shares(tenant, _list(doc.get("calendarShares"), f"{root}.calendarShares"))
     for i, entry in enumerate(deleted):
@@ -190,6 +197,8 @@ def _load_user(tenant: Tenant, raw: Any, path: str, deleted: bool) -> None:
         elif isinstance(default, list):
             value = [_str(v, f"{path}.{name}[{j}]", required=True)
                      for j, v in enumerate(_list(value, f"{path}.{name}"))]
+        elif name in USER_COMPLEX:
+            value = _complex(value, USER_COMPLEX[name], f"{path}.{name}")
         else:
             value = _str(value, f"{path}.{name}")
         props[name] = value
@@ -216,6 +225,27 @@ def _load_user(tenant: Tenant, raw: Any, path: str, deleted: bool) -> None:
                     f"{path}.calendars")
     if spec.get("photo") is not None:
         _load_photo(tenant, user.id, _mapping(spec["photo"], f"{path}.photo"), f"{path}.photo")
+
+
+def _complex(value: Any, keys: tuple[str, ...], path: str) -> dict[str, Any] | None:
+    """An object-valued property (employeeOrgData, onPremisesExtensionAttributes): string fields."""
+    if value is None:
+        return None
+    spec = _mapping(value, path)
+    _only(spec, set(keys), path)
+    return {key: _str(spec.get(key), f"{path}.{key}") for key in keys}
+
+
+def _load_manager(tenant: Tenant, raw: dict[str, Any], path: str) -> None:
+    """``manager``: another user of the document, by userPrincipalName or id."""
+    if raw.get("manager") is None:
+        return
+    user = tenant.user_by_id_or_upn(raw["userPrincipalName"])
+    manager_id = _user_ref(tenant, raw["manager"], f"{path}.manager")
+    try:
+        tenant.set_manager(user.id, manager_id)
+    except EntraError as exc:
+        raise _fail(f"{path}.manager", exc.message) from exc
 
 
 def _load_photo(tenant: Tenant, user_id: str, spec: dict[str, Any], path: str) -> None:
@@ -286,15 +316,15 @@ def _load_groups(tenant: Tenant, entries: list[Any]) -> None:
     for i, raw in enumerate(entries):
         path = f"entra.groups[{i}]"
         spec = _mapping(raw, path)
-        _only(spec, set(GROUP_PROPERTIES) | {"members"}, path)
+        _only(spec, set(GROUP_PROPERTIES) | {"members", "owners"}, path)
         props: dict[str, Any] = {}
         for name, value in spec.items():
-            if name == "members":
+            if name in ("members", "owners"):
                 continue
             if name == "id":
                 value = _guid(value, f"{path}.id")
             elif name in BOOLEAN_GROUP_PROPS:
-                value = None if value is None and name == "onPremisesSyncEnabled" \
+                value = None if value is None and name not in ("mailEnabled", "securityEnabled") \
                     else _bool(value, f"{path}.{name}")
             elif isinstance(GROUP_PROPERTIES[name], list):
                 value = [_str(v, f"{path}.{name}[{j}]", required=True)
@@ -319,6 +349,11 @@ def _load_groups(tenant: Tenant, entries: list[Any]) -> None:
             if member_id in group.members:
                 raise _fail(f"{path}.members[{j}]", f"{ref!r} is listed twice")
             tenant.add_member(group.id, member_id)
+        for j, ref in enumerate(_list(spec.get("owners"), f"{path}.owners")):
+            owner_id = _user_ref(tenant, ref, f"{path}.owners[{j}]")
+            if owner_id in tenant.owners.get(group.id, []):
+                raise _fail(f"{path}.owners[{j}]", f"{ref!r} is listed twice")
+            tenant.add_owner(group.id, owner_id)
 
 
 def _resolve_member(tenant: Tenant, ref: Any, by_name: dict[str, list[str]], path: str) -> str:
@@ -410,6 +445,10 @@ def dump(tenant: Tenant) -> dict[str, Any]:
                if k not in DUMP_USER_SKIP and v != USER_PROPERTIES.get(k, object())}
         for key in ("id", "userPrincipalName", "displayName", "accountEnabled", "mailNickname"):
             doc[key] = user.props.get(key)
+        if doc.get("proxyAddresses") == [f"SMTP:{user.props.get('mail')}"]:
+            del doc["proxyAddresses"]  # derived from mail again on load
+        if tenant.managers.get(user.id):
+            doc["manager"] = tenant.managers[user.id]
         if deleted:
             doc["deletedDateTime"] = user.props.get("deletedDateTime")
             doc["formerGroups"] = list(user.deleted_memberships)
@@ -427,6 +466,18 @@ def dump(tenant: Tenant) -> dict[str, Any]:
                     user.id, photo.content_type, photo.width, photo.height):
                 pdoc["base64"] = base64.b64encode(photo.content).decode()
             doc["photo"] = pdoc
+        return doc
+
+    def group_doc(group) -> dict[str, Any]:
+        doc = {k: v for k, v in group.props.items()
+               if v != GROUP_PROPERTIES.get(k, object()) or k in ("id", "displayName")}
+        if doc.get("renewedDateTime") == doc.get("createdDateTime"):
+            del doc["renewedDateTime"]  # derived again on load
+        if doc.get("securityIdentifier") == sid(group.id):
+            del doc["securityIdentifier"]
+        doc["members"] = list(group.members)
+        if tenant.owners.get(group.id):
+            doc["owners"] = list(tenant.owners[group.id])
         return doc
 
     shares = []
@@ -448,9 +499,7 @@ def dump(tenant: Tenant) -> dict[str, Any]:
                   "permissions": sorted(a.roles)} for a in tenant.apps.values()],
         "users": [user_doc(u, False) for u in tenant.users.values()],
         "deletedUsers": [user_doc(u, True) for u in tenant.deleted_users.values()],
-        "groups": [{**{k: v for k, v in g.props.items() if v != GROUP_PROPERTIES.get(k, object())
-                       or k in ("id", "displayName")},
-                    "members": list(g.members)} for g in tenant.groups.values()],
+        "groups": [group_doc(g) for g in tenant.groups.values()],
         "calendarShares": shares,
     }
 

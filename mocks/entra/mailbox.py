@@ -116,14 +116,29 @@ def photo_of(tenant: Tenant, user_id: str) -> Photo:
     return photo
 
 
+def sniff_image_type(content: bytes) -> str | None:
+    """The image type the bytes start with (JPEG, PNG, GIF or BMP); None for anything else."""
+    for ctype, magic in (("image/jpeg", b"\xff\xd8"), ("image/png", b"\x89PNG\r\n\x1a\n"),
+                         ("image/gif", b"GIF8"), ("image/bmp", b"BM")):
+        if content.startswith(magic):
+            return ctype
+    return None
+
+
 def upload_photo(tenant: Tenant, user_id: str, content: bytes, content_type: str) -> Photo:
-    """PUT ``/photo/$value``: an image of a supported type, at most 4 MB, whose bytes match it."""
+    """PUT ``/photo/$value``: an image of a supported type, at most 4 MB, whose bytes match it.
+
+    ``application/octet-stream`` (what Microsoft's SDKs send) takes its type from the bytes.
+    """
     ctype = content_type.split(";", 1)[0].strip().lower()
     ctype = "image/jpeg" if ctype in ("image/jpg", "image/pjpeg") else ctype
+    if ctype == "application/octet-stream":
+        ctype = sniff_image_type(content) or ctype
     if ctype not in PHOTO_TYPES:
         raise EntraError(415, "UnsupportedMediaType",
                          f"Content-Type '{content_type or '(none)'}' is not supported for a profile "
-                         f"photo; send one of {', '.join(PHOTO_TYPES)}.")
+                         f"photo; send one of {', '.join(PHOTO_TYPES)} (or "
+                         "application/octet-stream with the image's bytes).")
     if len(content) > MAX_PHOTO_BYTES or not content:
         return set_photo(tenant, user_id, content, ctype)  # refuses with its own error
     size = image_size(content, ctype)
@@ -328,6 +343,54 @@ def in_zone(value: dict[str, str], zone_name: str = "UTC") -> dict[str, str]:
     return {"dateTime": _graph_datetime(moment.replace(tzinfo=None)), "timeZone": zone_name}
 
 
+def event_for(tenant: Tenant, user_id: str, event_id: str,
+              calendar_id: str | None = None) -> tuple[Event, bool]:
+    """An event in a calendar the user sees (optionally a given one), with ``canEdit``."""
+    event = tenant.events.get(event_id)
+    if event is not None:
+        for calendar, can_edit in calendars_of(tenant, user_id):
+            if calendar.id == event.calendar_id and calendar_id in (None, calendar.id):
+                return event, can_edit
+    raise EntraError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+
+
+def update_event(tenant: Tenant, user_id: str, event_id: str, changes: Any,
+                 calendar_id: str | None = None) -> Event:
+    """PATCH an event: the given writable properties change, start/end stay consistent."""
+    with tenant.lock:
+        event, can_edit = event_for(tenant, user_id, event_id, calendar_id)
+        if not can_edit:
+            raise EntraError(403, "ErrorAccessDenied",
+                             "Access is denied. Check credentials and try again.")
+        if not isinstance(changes, dict) or not changes:
+            raise EntraError(400, "BadRequest", "Empty Payload. JSON content expected.")
+        merged = {k: v for k, v in event.props.items() if k in EVENT_WRITABLE}
+        merged.update(changes)
+        clean = validate_event(merged)
+        event.props.update(clean)
+        event.props["lastModifiedDateTime"] = tenant.now_iso()
+        event.props["changeKey"] = tenant.ids.token(8)
+        if "start" in changes:
+            event.props["originalStartTimeZone"] = clean["start"]["timeZone"]
+        if "end" in changes:
+            event.props["originalEndTimeZone"] = clean["end"]["timeZone"]
+        return event
+
+
+def delete_event(tenant: Tenant, user_id: str, event_id: str,
+                 calendar_id: str | None = None) -> None:
+    """DELETE an event from a calendar the user may edit."""
+    with tenant.lock:
+        event, can_edit = event_for(tenant, user_id, event_id, calendar_id)
+        if not can_edit:
+            raise EntraError(403, "ErrorAccessDenied",
+                             "Access is denied. Check credentials and try again.")
+        del tenant.events[event.id]
+        ids = tenant.events_by_calendar.get(event.calendar_id, [])
+        if event.id in ids:
+            ids.remove(event.id)
+
+
 def create_event(tenant: Tenant, user_id: str, calendar_id: str,
                  props: Any) -> tuple[Event, bool]:
     """Create an event in a calendar the user may edit; ``(event, created)``.
@@ -361,3 +424,34 @@ def create_event(tenant: Tenant, user_id: str, calendar_id: str,
         })
         return add_event(tenant, calendar.id, clean), True
 
+
+
+def events_between(tenant: Tenant, calendar_id: str, start: str, end: str) -> list[Event]:
+    """calendarView: the calendar's events overlapping [start, end), by start time.
+
+    ``start``/``end`` are ISO 8601 date-times (UTC unless they carry an offset); a bad
+    or reversed pair is Outlook's 400 ``ErrorInvalidParameter``.
+    """
+    try:
+        low, high = (_as_utc(_parse_local(v)) for v in (start, end))
+    except (ValueError, TypeError, OverflowError):
+        raise EntraError(400, "ErrorInvalidParameter",
+                         "The parameters startDateTime and endDateTime are required ISO 8601 "
+                         "date-times, for example 2026-01-05T00:00:00Z.") from None
+    if high <= low:
+        raise EntraError(400, "ErrorInvalidParameter",
+                         "endDateTime must be later than startDateTime.")
+    found = []
+    for event in events_of(tenant, calendar_id):
+        begins = _as_utc(_parse_local(event.props["start"]["dateTime"]),
+                         event.props["start"]["timeZone"])
+        ends = _as_utc(_parse_local(event.props["end"]["dateTime"]), event.props["end"]["timeZone"])
+        if begins < high and (ends > low or (ends == begins and begins >= low)):
+            found.append((begins, event.id, event))
+    return [event for _, _, event in sorted(found, key=lambda t: (t[0], t[1]))]
+
+
+def _as_utc(moment: datetime, zone: str = "UTC") -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=resolve_zone(zone) or UTC)
+    return moment.astimezone(UTC)

@@ -12,7 +12,9 @@ table.
 from __future__ import annotations
 
 import bisect
+import struct
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +44,14 @@ USER_PROPERTIES: dict[str, Any] = {
     "onPremisesSamAccountName": None, "onPremisesUserPrincipalName": None,
     "onPremisesDomainName": None, "onPremisesLastSyncDateTime": None,
     "showInAddressList": None, "ageGroup": None, "passwordPolicies": None,
+    "employeeLeaveDateTime": None, "employeeOrgData": None,
+    "onPremisesExtensionAttributes": None,
+}
+# Complex (object-valued) user properties and the keys each may hold.
+EXTENSION_ATTRIBUTES = tuple(f"extensionAttribute{n}" for n in range(1, 16))
+USER_COMPLEX: dict[str, tuple[str, ...]] = {
+    "employeeOrgData": ("division", "costCenter"),
+    "onPremisesExtensionAttributes": EXTENSION_ATTRIBUTES,
 }
 # Properties the service sets; a client never writes them.
 USER_READ_ONLY = frozenset({"id", "createdDateTime", "deletedDateTime", "proxyAddresses",
@@ -54,7 +64,7 @@ ON_PREMISES_MASTERED = frozenset({
     "displayName", "employeeId", "givenName", "jobTitle", "mail", "mailNickname",
     "mobilePhone", "officeLocation", "onPremisesImmutableId", "surname",
     "userPrincipalName", "otherMails", "employeeType", "employeeHireDate", "faxNumber",
-    "postalCode", "state", "streetAddress",
+    "postalCode", "state", "streetAddress", "onPremisesExtensionAttributes",
 })
 HYBRID_REFUSAL = ("Unable to update the specified properties for on-premises mastered "
                   "Directory Sync objects or objects currently undergoing migration.")
@@ -63,7 +73,22 @@ GROUP_PROPERTIES: dict[str, Any] = {
     "mailEnabled": False, "mailNickname": None, "securityEnabled": True, "groupTypes": [],
     "createdDateTime": None, "deletedDateTime": None, "visibility": None,
     "onPremisesSyncEnabled": None,
+    # The rest of Graph's default group properties (group-get.md), empty unless set.
+    "classification": None, "creationOptions": [], "expirationDateTime": None,
+    "isAssignableToRole": None, "membershipRule": None, "membershipRuleProcessingState": None,
+    "onPremisesDomainName": None, "onPremisesLastSyncDateTime": None,
+    "onPremisesNetBiosName": None, "onPremisesSamAccountName": None,
+    "onPremisesSecurityIdentifier": None, "onPremisesProvisioningErrors": [],
+    "preferredDataLocation": None, "preferredLanguage": None, "proxyAddresses": [],
+    "renewedDateTime": None, "resourceBehaviorOptions": [], "resourceProvisioningOptions": [],
+    "securityIdentifier": None, "serviceProvisioningErrors": [], "theme": None,
 }
+# Group properties a client may set on create or update (group-post-groups.md, group-update.md).
+GROUP_WRITABLE = frozenset({"displayName", "description", "mailEnabled", "mailNickname",
+                            "securityEnabled", "groupTypes", "visibility", "classification",
+                            "isAssignableToRole", "membershipRule",
+                            "membershipRuleProcessingState", "preferredDataLocation",
+                            "preferredLanguage", "theme", "resourceBehaviorOptions"})
 
 
 class EntraError(Exception):
@@ -221,6 +246,8 @@ class Tenant:
         self.calendars_by_owner: dict[str, list[str]] = {}
         self.calendars_shared_with: dict[str, set[str]] = {}
         self.events_by_calendar: dict[str, list[str]] = {}
+        self.managers: dict[str, str] = {}  # user id -> manager's id (user or contact)
+        self.owners: dict[str, list[str]] = {}  # group id -> owner ids, in order
         self._upn_index: dict[str, str] = {}  # lower-case UPN -> user id
         self._user_order: list[str] | None = None  # user ids, sorted; built on first use
 
@@ -301,6 +328,8 @@ class Tenant:
             full = {k: (list(v) if isinstance(v, list) else v) for k, v in USER_PROPERTIES.items()}
             full.update(props)
             full["userPrincipalName"] = upn
+            if full.get("mail") and not full.get("proxyAddresses"):
+                full["proxyAddresses"] = [f"SMTP:{full['mail']}"]  # Exchange derives it from mail
             full["id"] = str(props.get("id") or self.ids.guid()).lower()
             if full["id"] in self.users or full["id"] in self.deleted_users or full["id"] in self.groups:
                 raise EntraError(400, "Request_BadRequest",
@@ -342,6 +371,10 @@ class Tenant:
                                          "Another object with the same value for property userPrincipalName already exists.")
                     del self._upn_index[old_upn.lower()]
                     self._upn_index[new_upn.lower()] = user.id
+            changes = dict(changes)
+            if "mail" in changes and changes["mail"] != user.props.get("mail"):
+                changes["proxyAddresses"] = _proxy_addresses(user.props.get("proxyAddresses") or [],
+                                                            changes["mail"])
             user.props.update(changes)
             self.record("user", user.id, "upsert", properties=tuple(sorted(changes)))
             return user
@@ -410,6 +443,10 @@ class Tenant:
                 deleted = datetime.fromisoformat(user.props["deletedDateTime"].replace("Z", "+00:00"))
                 if now - deleted >= DELETED_RETENTION:
                     self.purge_deleted_user(uid)
+            for gid, group in list(self.deleted_groups.items()):
+                deleted = datetime.fromisoformat(group.props["deletedDateTime"].replace("Z", "+00:00"))
+                if now - deleted >= DELETED_RETENTION:
+                    self.purge_deleted_group(gid)
 
     # -- groups --------------------------------------------------------------
     def add_group(self, props: dict[str, Any], members: list[str] | None = None) -> Group:
@@ -421,6 +458,8 @@ class Tenant:
                 raise EntraError(400, "Request_BadRequest",
                                  f"Another object with the same value for property id already exists: '{full['id']}'.")
             full["createdDateTime"] = props.get("createdDateTime") or self.now_iso()
+            full["renewedDateTime"] = full.get("renewedDateTime") or full["createdDateTime"]
+            full["securityIdentifier"] = full.get("securityIdentifier") or sid(full["id"])
             group = Group(full)
             self.groups[group.id] = group
             self.record("group", group.id, "upsert", properties=tuple(sorted(full)))
@@ -451,6 +490,128 @@ class Tenant:
             group.members.remove(member_id)
             self.record("group", group.id, "memberRemoved", member_id=member_id)
 
+    def update_group(self, group_id: str, changes: dict[str, Any]) -> Group:
+        """PATCH semantics for a group's writable properties."""
+        with self.lock:
+            group = self._group(group_id)
+            group.props.update(changes)
+            self.record("group", group.id, "upsert", properties=tuple(sorted(changes)))
+            return group
+
+    def delete_group(self, group_id: str) -> Group:
+        """Microsoft 365 groups go to deleted items (30 days); security groups are gone for good."""
+        with self.lock:
+            group = self.groups.pop(group_id, None)
+            if group is None:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{group_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            for other in self.groups.values():
+                if group.id in other.members:
+                    other.members.remove(group.id)
+                    self.record("group", other.id, "memberRemoved", member_id=group.id)
+            if "Unified" in (group.props.get("groupTypes") or []):
+                group.props["deletedDateTime"] = self.now_iso()
+                self.deleted_groups[group.id] = group
+                self.record("group", group.id, "softDelete")
+            else:
+                self.owners.pop(group.id, None)
+                self.record("group", group.id, "hardDelete")
+            return group
+
+    def restore_group(self, group_id: str) -> Group:
+        """Bring a deleted Microsoft 365 group back from deleted items."""
+        with self.lock:
+            group = self.deleted_groups.pop(group_id, None)
+            if group is None:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{group_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            group.props["deletedDateTime"] = None
+            self.groups[group.id] = group
+            self.record("group", group.id, "restore")
+            return group
+
+    def purge_deleted_group(self, group_id: str) -> None:
+        with self.lock:
+            if self.deleted_groups.pop(group_id, None) is None:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{group_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            self.owners.pop(group_id, None)
+            self.record("group", group_id, "hardDelete")
+
+    def add_owner(self, group_id: str, owner_id: str) -> None:
+        with self.lock:
+            group = self._group(group_id)
+            if owner_id not in self.users:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{owner_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            owners = self.owners.setdefault(group.id, [])
+            if owner_id in owners:
+                raise EntraError(400, "Request_BadRequest",
+                                 "One or more added object references already exist for the "
+                                 "following modified properties: 'owners'.")
+            owners.append(owner_id)
+
+    def remove_owner(self, group_id: str, owner_id: str) -> None:
+        with self.lock:
+            owners = self.owners.get(self._group(group_id).id, [])
+            if owner_id not in owners:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{owner_id}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            owners.remove(owner_id)
+
+    # -- manager and memberships ---------------------------------------------
+    def set_manager(self, user_id: str, manager_id: str) -> None:
+        """Assign a user's manager (another user; Entra does not check longer loops)."""
+        with self.lock:
+            if user_id not in self.users or manager_id not in self.users:
+                missing = user_id if user_id not in self.users else manager_id
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 f"Resource '{missing}' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            if manager_id == user_id:
+                raise EntraError(400, "Request_BadRequest", "A user cannot be their own manager.")
+            self.managers[user_id] = manager_id
+
+    def remove_manager(self, user_id: str) -> None:
+        with self.lock:
+            if self.manager_of(user_id) is None:
+                raise EntraError(404, "Request_ResourceNotFound",
+                                 "Resource 'manager' does not exist or one of its queried "
+                                 "reference-property objects are not present.")
+            del self.managers[user_id]
+
+    def manager_of(self, user_id: str) -> User | None:
+        """The user's manager while both exist (a deleted manager is not shown)."""
+        manager_id = self.managers.get(user_id)
+        return self.users.get(manager_id) if manager_id else None
+
+    def direct_reports(self, user_id: str) -> list[User]:
+        """Users whose manager is ``user_id``, in id order."""
+        return sorted((self.users[uid] for uid, mid in self.managers.items()
+                       if mid == user_id and uid in self.users), key=lambda u: u.id)
+
+    def member_of(self, object_id: str) -> list[Group]:
+        """Groups with ``object_id`` as a direct member, in id order."""
+        return sorted((g for g in self.groups.values() if object_id in g.members),
+                      key=lambda g: g.id)
+
+    def transitive_member_of(self, object_id: str) -> list[Group]:
+        """Groups the object belongs to directly or through nested groups, each once."""
+        found: dict[str, Group] = {}
+        todo = [object_id]
+        while todo:
+            current = todo.pop()
+            for group in self.member_of(current):
+                if group.id not in found:
+                    found[group.id] = group
+                    todo.append(group.id)
+        return sorted(found.values(), key=lambda g: g.id)
+
     def transitive_members(self, group_id: str) -> list[str]:
         """Direct and nested members, each once, groups included (as Graph lists them)."""
         seen: list[str] = []
@@ -473,6 +634,24 @@ class Tenant:
                              f"Resource '{group_id}' does not exist or one of its queried "
                              "reference-property objects are not present.")
         return group
+
+
+def sid(object_id: str) -> str:
+    """The security identifier Entra derives from an object id (S-1-12-1- and four numbers)."""
+    try:
+        raw = uuid.UUID(object_id).bytes_le
+    except ValueError:
+        return ""
+    return "S-1-12-1-" + "-".join(str(n) for n in struct.unpack("<IIII", raw))
+
+
+def _proxy_addresses(current: list[str], new_mail: str | None) -> list[str]:
+    """Proxy addresses after ``mail`` changes: the new one primary (SMTP:), the old kept (smtp:)."""
+    rest = [f"smtp:{a.split(':', 1)[1]}" if a.startswith("SMTP:") else a for a in current]
+    if not new_mail:
+        return rest
+    rest = [a for a in rest if a.lower() != f"smtp:{new_mail.lower()}"]
+    return [f"SMTP:{new_mail}", *rest]
 
 
 class OrderedView(Sequence):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import importlib
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from mocks.entra.models import EntraError
 from mocks.graph.errors import GraphError, error_response
 
 # Route modules, each exposing a Flask ``bp`` Blueprint mounted under /v1.0.
-ROUTE_MODULES = ("users", "groups", "directory", "photos", "calendars", "delta", "batch")
+ROUTE_MODULES = ("users", "groups", "relations", "directory", "photos", "calendars", "delta",
+                 "batch")
+# Graph's JSON media type, with the OData format parameters it always sends.
+JSON_CONTENT_TYPE = ("application/json;odata.metadata=minimal;odata.streaming=true;"
+                     "IEEE754Compatible=false;charset=utf-8")
 
 
 def create_app(world) -> Flask:
@@ -25,6 +29,15 @@ def create_app(world) -> Flask:
         app.register_blueprint(module.bp, url_prefix="/v1.0")
     app.register_blueprint(importlib.import_module("mocks.sim.responses").bp)  # /_sim/ control API
     importlib.import_module("mocks.graph.faults").install(app)  # faults, journal, /_sim/faults
+
+    @app.after_request
+    def _odata_headers(response):
+        """Graph's OData headers: the full JSON media type and ``OData-Version: 4.0``."""
+        if response.mimetype == "application/json":
+            response.headers["Content-Type"] = JSON_CONTENT_TYPE
+        if request.path.startswith("/v1.0"):
+            response.headers.setdefault("OData-Version", "4.0")
+        return response
 
     @app.errorhandler(GraphError)
     def _graph_error(exc: GraphError):

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from mocks.entra import mailbox
-from mocks.entra.models import Calendar, Event, Tenant
+from mocks.entra.models import Calendar, EntraError, Event, Tenant
 from mocks.graph import odata
 from mocks.graph.auth import requires
 
@@ -38,6 +38,7 @@ def calendar_json(tenant: Tenant, calendar: Calendar, can_edit: bool, viewer_id:
     owner_props = owner.props if owner else {}
     role = calendar.shared_with.get(viewer_id, "")
     return {
+        "@odata.id": f"{odata.graph_root()}users('{viewer_id}')/calendars('{calendar.id}')",
         "id": calendar.id,
         "name": calendar.name,
         "color": calendar.color,
@@ -81,6 +82,15 @@ def event_json(event: Event, zone: str) -> dict[str, Any]:
         "isCancelled": False,
         "isOrganizer": True,
         "responseRequested": props.get("responseRequested", True),
+        "allowNewTimeProposals": props.get("allowNewTimeProposals", True),
+        "hideAttendees": props.get("hideAttendees", False),
+        "isDraft": False,
+        "iCalUId": "040000008200E00074C5B7101A82E008" + event.id.replace("-", "").upper(),
+        "seriesMasterId": None,
+        "webLink": "https://outlook.office365.com/owa/?itemid=" + event.id + "&exvsurl=1&path=/calendar/item",
+        "onlineMeetingUrl": None,
+        "onlineMeeting": None,
+        "responseStatus": {"response": "organizer", "time": "0001-01-01T00:00:00Z"},
         "showAs": props.get("showAs", "busy"),
         "type": "singleInstance",
         "isOnlineMeeting": props.get("isOnlineMeeting", False),
@@ -146,14 +156,22 @@ def get_default_calendar(key: str):
 
 
 # -- events --------------------------------------------------------------------
-def _list_events(user_id: str, calendar: Calendar, context: str) -> Response:
+def _list_events(user_id: str, calendar: Calendar, context: str, view: bool = False) -> Response:
     tenant = _tenant()
     zone = _zone()
     if zone:
         mailbox.in_zone({"dateTime": "2000-01-01T00:00:00", "timeZone": "UTC"}, zone)  # validate
     query = odata.parse_query(None, allowed={"$select", "$top", "$skiptoken"},
                               page_size=EVENTS_PAGE_SIZE)
-    events = mailbox.events_of(tenant, calendar.id)
+    if view:
+        bounds = [request.args.get(name) for name in ("startDateTime", "endDateTime")]
+        if not all(bounds):
+            raise EntraError(400, "ErrorInvalidParameter",
+                             "This request requires a time window specified by the query string "
+                             "parameters StartDateTime and EndDateTime.")
+        events = mailbox.events_between(tenant, calendar.id, *bounds)
+    else:
+        events = mailbox.events_of(tenant, calendar.id)
     body = odata.page(events, lambda e: event_json(e, zone or "UTC"), context, query=query)
     return _with_zone(jsonify(body), zone)
 
@@ -209,3 +227,69 @@ def create_event(key: str):
     user = mailbox.mailbox_owner(tenant, key)
     calendar = mailbox.default_calendar(tenant, user.id)
     return _create_event(user.id, calendar.id, f"users('{user.id}')/events")
+
+
+# -- calendarView (calendar-list-calendarview.md, user-list-calendarview.md) ---------
+@bp.get("/users/<key>/calendarView")
+@bp.get("/users/<key>/calendar/calendarView")
+@requires("calendars.read")
+def default_calendar_view(key: str):
+    """Events of the default calendar that overlap startDateTime..endDateTime."""
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    calendar = mailbox.default_calendar(tenant, user.id)
+    return _list_events(user.id, calendar, f"users('{user.id}')/calendarView", view=True)
+
+
+@bp.get("/users/<key>/calendars/<calendar_id>/calendarView")
+@requires("calendars.read")
+def calendar_view(key: str, calendar_id: str):
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    calendar, _ = mailbox.calendar_for(tenant, user.id, calendar_id)
+    return _list_events(user.id, calendar,
+                        f"users('{user.id}')/calendars('{calendar.id}')/calendarView", view=True)
+
+
+# -- one event (event-get.md, event-update.md, event-delete.md) ----------------------
+def _event_response(user_id: str, event: Event, context: str, status: int = 200) -> Response:
+    zone = _zone()
+    query = odata.parse_query(None, allowed={"$select"})
+    response = jsonify(odata.entity(event_json(event, zone or "UTC"), context, None, query))
+    response.status_code = status
+    return _with_zone(response, zone)
+
+
+@bp.get("/users/<key>/events/<event_id>")
+@bp.get("/users/<key>/calendar/events/<event_id>")
+@bp.get("/users/<key>/calendars/<calendar_id>/events/<event_id>")
+@requires("calendars.read")
+def get_event(key: str, event_id: str, calendar_id: str | None = None):
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    event, _ = mailbox.event_for(tenant, user.id, event_id, calendar_id)
+    return _event_response(user.id, event, f"users('{user.id}')/events")
+
+
+@bp.patch("/users/<key>/events/<event_id>")
+@bp.patch("/users/<key>/calendar/events/<event_id>")
+@bp.patch("/users/<key>/calendars/<calendar_id>/events/<event_id>")
+@requires("calendars.write")
+def update_event(key: str, event_id: str, calendar_id: str | None = None):
+    """Change an event; 200 with the updated event, as Outlook answers."""
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    body = odata.json_body()
+    event = mailbox.update_event(tenant, user.id, event_id, body, calendar_id)
+    return _event_response(user.id, event, f"users('{user.id}')/events")
+
+
+@bp.delete("/users/<key>/events/<event_id>")
+@bp.delete("/users/<key>/calendar/events/<event_id>")
+@bp.delete("/users/<key>/calendars/<calendar_id>/events/<event_id>")
+@requires("calendars.write")
+def delete_event(key: str, event_id: str, calendar_id: str | None = None):
+    tenant = _tenant()
+    user = mailbox.mailbox_owner(tenant, key)
+    mailbox.delete_event(tenant, user.id, event_id, calendar_id)
+    return Response(status=204)

@@ -32,8 +32,9 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -50,7 +51,9 @@ DEFAULT_PAGE_SIZE = 200
 TOKEN_MAX_AGE = timedelta(days=7)  # Graph's limit for directory objects
 RESOURCES = {"users": "user", "groups": "group"}
 _KEYS: weakref.WeakKeyDictionary[Tenant, bytes] = weakref.WeakKeyDictionary()
-_ALLOWED = frozenset({"$select", "$deltatoken", "$skiptoken", "$expand"})
+_ALLOWED = frozenset({"$select", "$deltatoken", "$skiptoken", "$expand", "$filter"})
+MAX_FILTER_IDS = 50  # Graph takes at most 50 'id eq' clauses in a delta $filter
+_ID_CLAUSE = re.compile(r"\s*id\s+eq\s+'([^']+)'\s*", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------
@@ -73,6 +76,7 @@ class DeltaState:
     select: tuple[str, ...] | None
     members: bool  # groups: track membership (members@delta)
     issued: float  # simulation time, epoch seconds
+    ids: tuple[str, ...] | None = None  # $filter=id eq '...' or ...: only these objects
 
 
 class TokenError(Exception):
@@ -93,9 +97,12 @@ def _key(tenant: Tenant) -> bytes:
 
 
 def encode_token(tenant: Tenant, state: DeltaState) -> str:
-    payload = json.dumps([1, state.resource, state.phase, state.start, state.end, state.cursor,
-                          list(state.select) if state.select is not None else None,
-                          state.members, state.issued], separators=(",", ":")).encode()
+    fields = [1, state.resource, state.phase, state.start, state.end, state.cursor,
+              list(state.select) if state.select is not None else None, state.members,
+              state.issued]
+    if state.ids is not None:
+        fields.append(list(state.ids))
+    payload = json.dumps(fields, separators=(",", ":")).encode()
     sig = hmac.new(_key(tenant), payload, hashlib.sha256).digest()[:12]
     return f"{_b64(payload)}.{_b64(sig)}"
 
@@ -105,7 +112,11 @@ def decode_token(tenant: Tenant, token: str) -> DeltaState:
     try:
         payload_text, _, sig_text = token.partition(".")
         payload, sig = _unb64(payload_text), _unb64(sig_text)
-        version, resource, phase, start, end, cursor, select, members, issued = json.loads(payload)
+        decoded = json.loads(payload)
+        ids = decoded.pop() if isinstance(decoded, list) and len(decoded) == 10 else None
+        version, resource, phase, start, end, cursor, select, members, issued = decoded
+        if not (ids is None or (isinstance(ids, list) and all(isinstance(i, str) for i in ids))):
+            raise ValueError(token)
         if version != 1 or resource not in RESOURCES or phase not in ("sync", "changes", "delta") \
                 or not all(isinstance(v, int) and v >= 0 for v in (start, end)) \
                 or not isinstance(cursor, str) or not isinstance(issued, int | float) \
@@ -121,7 +132,8 @@ def decode_token(tenant: Tenant, token: str) -> DeltaState:
                          "The delta token is no longer valid, and the app must reset the sync "
                          "state: start a full round with the URL in the Location header.")
     return DeltaState(resource, phase, start, end, cursor,
-                      tuple(select) if select is not None else None, bool(members), issued)
+                      tuple(select) if select is not None else None, bool(members), issued,
+                      tuple(ids) if ids is not None else None)
 
 
 def _b64(data: bytes) -> str:
@@ -157,8 +169,13 @@ def latest(tenant: Tenant, resource: str, select: tuple[str, ...] | None, member
     return DeltaState(resource, "delta", tenant.last_seq, tenant.last_seq, "", select, members, now)
 
 
-def serve(tenant: Tenant, state: DeltaState, page_size: int, now: float) -> DeltaPage:
-    """Serve the page ``state`` points at (a "delta" state opens a round of changes)."""
+def serve(tenant: Tenant, state: DeltaState, page_size: int, now: float,
+          minimal: bool = False) -> DeltaPage:
+    """Serve the page ``state`` points at (a "delta" state opens a round of changes).
+
+    ``minimal`` (``Prefer: return=minimal``): changed objects carry only the properties
+    that changed, as Graph answers on a deltaLink.
+    """
     if state.phase == "delta":
         state = replace(state, phase="changes", end=tenant.last_seq, cursor="", issued=now)
     if state.phase == "sync":
@@ -170,11 +187,11 @@ def serve(tenant: Tenant, state: DeltaState, page_size: int, now: float) -> Delt
         at = bisect.bisect_right(order, state.cursor) if state.cursor else 0
         ids = order[at:at + page_size]
         more = at + page_size < len(order)
-        value = [_object(tenant, state, oid, changed[oid]) for oid in ids]
+        value = [_object(tenant, state, oid, changed[oid], minimal) for oid in ids]
     if more:
         return DeltaPage(value, replace(state, cursor=ids[-1]))
     return DeltaPage(value, DeltaState(state.resource, "delta", state.end, state.end, "",
-                                       state.select, state.members, now))
+                                       state.select, state.members, now, state.ids))
 
 
 def _sync_ids(tenant: Tenant, state: DeltaState, size: int) -> tuple[list[str], bool]:
@@ -183,6 +200,9 @@ def _sync_ids(tenant: Tenant, state: DeltaState, size: int) -> tuple[list[str], 
         seq: Any = ordered() if ordered else sorted(tenant.users.values(), key=lambda u: u.id)
     else:
         seq = sorted(tenant.groups.values(), key=lambda g: g.id)
+    if state.ids is not None:
+        wanted = set(state.ids)
+        seq = [o for o in seq if o.id in wanted]
     at = bisect.bisect_right(seq, state.cursor, key=lambda o: o.id) if state.cursor else 0
     chunk = seq[at:at + size]
     return [o.id for o in chunk], at + size < len(seq)
@@ -194,14 +214,17 @@ class _Summary:
 
     touched: bool = False  # created, restored, deleted or a tracked property changed
     members: dict[str, str] | None = None  # member id -> "memberAdded" | "memberRemoved"
+    changed: set[str] = field(default_factory=set)  # properties set since (return=minimal)
+    whole: bool = False  # created or restored: every property counts as changed
 
 
 def _collapse(tenant: Tenant, state: DeltaState) -> dict[str, _Summary]:
     kind_of = RESOURCES[state.resource]
     tracked = set(state.select) if state.select is not None else None
     result: dict[str, _Summary] = {}
+    wanted = set(state.ids) if state.ids is not None else None
     for change in tenant.changes[state.start:state.end]:
-        if change.resource != kind_of:
+        if change.resource != kind_of or (wanted is not None and change.object_id not in wanted):
             continue
         if change.kind in ("memberAdded", "memberRemoved"):
             if not state.members or change.member_id is None:
@@ -213,13 +236,19 @@ def _collapse(tenant: Tenant, state: DeltaState) -> dict[str, _Summary]:
             summary.members[change.member_id] = change.kind
         elif change.kind == "upsert":
             if tracked is None or "id" in change.properties or tracked & set(change.properties):
-                result.setdefault(change.object_id, _Summary()).touched = True
+                summary = result.setdefault(change.object_id, _Summary())
+                summary.touched = True
+                summary.changed.update(change.properties)
+                summary.whole = summary.whole or "id" in change.properties
         else:  # softDelete, hardDelete, restore
-            result.setdefault(change.object_id, _Summary()).touched = True
+            summary = result.setdefault(change.object_id, _Summary())
+            summary.touched = True
+            summary.whole = True
     return result
 
 
-def _object(tenant: Tenant, state: DeltaState, oid: str, summary: _Summary | None) -> dict[str, Any]:
+def _object(tenant: Tenant, state: DeltaState, oid: str, summary: _Summary | None,
+            minimal: bool = False) -> dict[str, Any]:
     """One object of a page: current properties, or ``@removed`` when deleted."""
     if state.resource == "users":
         live, deleted = tenant.users.get(oid), oid in tenant.deleted_users
@@ -232,6 +261,8 @@ def _object(tenant: Tenant, state: DeltaState, oid: str, summary: _Summary | Non
         return {"id": oid, "@removed": {"reason": "changed" if deleted else "deleted"}}
     names = list(state.select) if state.select is not None else list(
         etype.default_select or [p for p in etype.properties if p != "deletedDateTime"])
+    if minimal and summary is not None and not summary.whole:  # Prefer: return=minimal
+        names = [n for n in names if n in summary.changed]
     out = {name: live.props.get(name) for name in names if name != "passwordProfile"}
     out["id"] = live.id
     if state.resource == "groups" and state.members:
@@ -287,8 +318,12 @@ def _delta(resource: str):
             state = latest(tenant, resource, select, members, now)
             return _respond(tenant, resource, DeltaPage([], state))
         token = deltatoken if deltatoken is not None else skiptoken
+        ids = _filter_ids(opts["$filter"]) if "$filter" in opts else None
+        if ids is not None and token:
+            raise TokenError(400, "Request_BadRequest", "$filter is given on the first delta "
+                             "request only; the tokens keep it.")
         if token is None or not token.strip():
-            state = start_round(tenant, resource, select, members, now)
+            state = replace(start_round(tenant, resource, select, members, now), ids=ids)
         else:
             state = decode_token(tenant, token.strip())
             if state.resource != resource:
@@ -313,9 +348,31 @@ def _delta(resource: str):
         headers = {"Location": restart} if exc.status == 410 else None
         raise GraphError(exc.status, exc.code, exc.message, headers) from None
     size = int(current_app.config.get("DELTA_PAGE_SIZE", DEFAULT_PAGE_SIZE))
+    minimal = (deltatoken is not None and
+               "return=minimal" in request.headers.get("Prefer", "").replace(" ", "").lower())
     with tenant.lock:  # a consistent page while other requests write
-        page = serve(tenant, state, size, now)
-    return _respond(tenant, resource, page)
+        page = serve(tenant, state, size, now, minimal)
+    response = _respond(tenant, resource, page)
+    if minimal:
+        response.headers["Preference-Applied"] = "return=minimal"
+    return response
+
+
+def _filter_ids(text: str) -> tuple[str, ...]:
+    """``id eq '...' or id eq '...'`` (up to 50): the only $filter delta queries take."""
+    clauses = re.split(r"\s+or\s+", text.strip(), flags=re.IGNORECASE)
+    ids = []
+    for clause in clauses:
+        match = _ID_CLAUSE.fullmatch(clause)
+        if match is None:
+            raise TokenError(400, "Request_UnsupportedQuery",
+                             "Delta queries take only $filter=id eq '{id}' clauses joined "
+                             "with 'or'.")
+        ids.append(match.group(1).lower())
+    if len(ids) > MAX_FILTER_IDS:
+        raise TokenError(400, "Request_UnsupportedQuery",
+                         f"A delta $filter takes at most {MAX_FILTER_IDS} id clauses.")
+    return tuple(ids)
 
 
 def _describe(age: timedelta) -> str:

@@ -28,9 +28,14 @@ DOMAIN_TYPE = EntityType(
 ORGANIZATION_TYPE = EntityType(
     "microsoft.graph.organization", "Organization",
     properties=("id", "deletedDateTime", "businessPhones", "city", "country",
-                "countryLetterCode", "createdDateTime", "displayName", "onPremisesLastSyncDateTime",
-                "onPremisesSyncEnabled", "postalCode", "preferredLanguage", "state", "street",
-                "technicalNotificationMails", "tenantType", "verifiedDomains"),
+                "countryLetterCode", "createdDateTime", "defaultUsageLocation", "displayName",
+                "isMultipleDataLocationsForServicesEnabled", "marketingNotificationEmails",
+                "onPremisesLastSyncDateTime", "onPremisesSyncEnabled", "onPremisesSyncStatus",
+                "partnerTenantType", "postalCode", "preferredLanguage",
+                "securityComplianceNotificationMails", "securityComplianceNotificationPhones",
+                "state", "street", "technicalNotificationMails", "tenantType",
+                "directorySizeQuota", "privacyProfile", "assignedPlans", "provisionedPlans",
+                "verifiedDomains"),
 )
 AD_CONNECT_INTERVAL = timedelta(minutes=30)
 
@@ -49,7 +54,8 @@ def _deleted(kind: str) -> list[Any]:
 @requires("deleteditems.read")
 def list_deleted_users():
     q = parse_query(USER_TYPE)
-    return page(_deleted("user"), user_json, "users", etype=USER_TYPE, query=q,
+    return page(_deleted("user"), lambda u: user_json(u, q.select), "users", etype=USER_TYPE,
+                query=q,
                 key=lambda u: u.id, props=lambda u: u.props)
 
 
@@ -90,9 +96,8 @@ def get_deleted_item(item_id: str):
 @requires("deleteditems.write")
 def restore_deleted_item(item_id: str):
     obj = _deleted_object(item_id)
-    if not isinstance(obj, User):
-        raise not_found(item_id)
-    restored = tenant().restore_user(obj.id)
+    restored = (tenant().restore_user(obj.id) if isinstance(obj, User)
+                else tenant().restore_group(obj.id))
     body, etype = _directory_object(restored)
     return entity(body, "directoryObjects", etype)
 
@@ -101,9 +106,10 @@ def restore_deleted_item(item_id: str):
 @requires("deleteditems.write")
 def purge_deleted_item(item_id: str):
     obj = _deleted_object(item_id)
-    if not isinstance(obj, User):
-        raise not_found(item_id)
-    tenant().purge_deleted_user(obj.id)
+    if isinstance(obj, User):
+        tenant().purge_deleted_user(obj.id)
+    else:
+        tenant().purge_deleted_group(obj.id)
     return Response(status=204)
 
 
@@ -160,15 +166,26 @@ def organization_json() -> dict[str, Any]:
         "country": None,
         "countryLetterCode": None,
         "createdDateTime": None,
+        "defaultUsageLocation": None,
         "displayName": t.display_name,
+        "isMultipleDataLocationsForServicesEnabled": None,
+        "marketingNotificationEmails": [],
         "onPremisesLastSyncDateTime": last_sync,
         "onPremisesSyncEnabled": True if t.on_premises_sync_enabled else None,
+        "onPremisesSyncStatus": [],
+        "partnerTenantType": None,
         "postalCode": None,
         "preferredLanguage": "en",
+        "securityComplianceNotificationMails": [],
+        "securityComplianceNotificationPhones": [],
         "state": None,
         "street": None,
         "technicalNotificationMails": [],
         "tenantType": "AAD",
+        "directorySizeQuota": {"used": len(t.users) + len(t.groups), "total": 300000},
+        "privacyProfile": None,
+        "assignedPlans": [],
+        "provisionedPlans": [],
         "verifiedDomains": [
             {"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": d.is_default,
              "isInitial": d.is_initial, "name": d.id, "type": d.authentication_type}

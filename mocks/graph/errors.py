@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, g, has_request_context, jsonify, request
-
-from mocks.clock import isoformat_z
+from flask import Response, current_app, g, has_request_context, jsonify, request
 
 
 class GraphError(Exception):
@@ -34,11 +32,18 @@ def request_ids() -> tuple[str, str | None]:
     return g.request_id, request.headers.get("client-request-id")
 
 
-def error_body(code: str, message: str, now: str | None = None) -> dict:
+def error_date() -> str:
+    """The error's ``innerError.date``: the world's time, without a zone suffix as Graph writes it."""
     from datetime import UTC, datetime
 
+    world = current_app.config.get("WORLD") if has_request_context() else None
+    now = world.clock.now() if world is not None else datetime.now(UTC)
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def error_body(code: str, message: str, now: str | None = None) -> dict:
     request_id, client_request_id = request_ids()
-    inner = {"date": now or isoformat_z(datetime.now(UTC)), "request-id": request_id,
+    inner = {"date": now or error_date(), "request-id": request_id,
              "client-request-id": client_request_id or request_id}
     return {"error": {"code": code, "message": message, "innerError": inner}}
 

@@ -32,6 +32,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -45,9 +46,12 @@ ADVANCED_HINT = ("is not supported because the required parameters might be miss
                  "Try adding $count=true query parameter and ConsistencyLevel:eventual header. "
                  "Refer to https://aka.ms/graph-docs/advanced-queries for more information")
 # OData system query options Graph knows but this mock does not implement.
-KNOWN_UNSUPPORTED = frozenset({"$expand", "$search", "$skip", "$format", "$apply", "$compute",
-                               "$levels", "$deltatoken"})
-ALL_OPTIONS = frozenset({"$select", "$filter", "$top", "$count", "$skiptoken", "$orderby"})
+KNOWN_UNSUPPORTED = frozenset({"$skip", "$format", "$apply", "$compute", "$levels", "$deltatoken"})
+ALL_OPTIONS = frozenset({"$select", "$filter", "$top", "$count", "$skiptoken", "$orderby",
+                         "$search", "$expand"})
+MAX_FILTER_DEPTH = 100  # nesting of parentheses and 'not' a $filter may use
+SEARCH_NEEDS_EVENTUAL = ("Request with $search query parameter only works through MSGraph with a "
+                         "special request header: 'ConsistencyLevel: eventual'")
 
 
 # ---------------------------------------------------------------------------
@@ -67,6 +71,10 @@ class FilterRules:
     null: bool = False
     collection: bool = False  # filtered with a lambda: prop/any(x: ...)
     boolean: bool = False  # Edm.Boolean: compared with true/false, not strings
+    compare: bool = False  # ge, le, gt, lt
+    date: bool = False  # Edm.DateTimeOffset: compared with unquoted dates
+    advanced: bool = False  # every operator needs advanced query parameters
+    children: tuple[str, ...] = ()  # a complex property filtered by its fields: prop/field
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,10 @@ class EntityType:
     default_select: tuple[str, ...] | None = None  # None: every property
     filters: dict[str, FilterRules] = field(default_factory=dict)
     orderby: tuple[str, ...] = ()
+    search: tuple[str, ...] = ()  # properties $search may name
+    navigation: tuple[str, ...] = ()  # what $expand may name
+    # properties computed from the stored ones (``$filter`` reads them through these)
+    derived: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
 
     def canonical(self, name: str) -> str | None:
         """The property's own spelling, matched case-insensitively as Graph does."""
@@ -89,14 +101,27 @@ class EntityType:
         return None
 
 
+def user_identities(props: dict[str, Any]) -> list[dict[str, str]]:
+    """A member user's sign-in identity: its userPrincipalName, issued by the initial domain."""
+    upn = props.get("userPrincipalName") or ""
+    domain = upn.rsplit("@", 1)[-1]
+    issuer = domain.split(".", 1)[0] + ".onmicrosoft.com" if domain else ""
+    return [{"signInType": "userPrincipalName", "issuer": issuer, "issuerAssignedId": upn}]
+
+
 _STRING = FilterRules(startswith=True, null=True)
+_TEXT = FilterRules(startswith=True, null=True, compare=True)  # eq, ne, in, ge, le, startsWith
+_DATE = FilterRules(null=True, compare=True, date=True)
 USER_TYPE = EntityType(
     "microsoft.graph.user", "User",
     properties=(
-        "id", "accountEnabled", "ageGroup", "businessPhones", "city", "companyName", "country",
+        "id", "accountEnabled", "ageGroup", "assignedLicenses", "businessPhones", "city",
+        "companyName", "country",
         "createdDateTime", "deletedDateTime", "department", "displayName", "employeeHireDate",
-        "employeeId", "employeeType", "faxNumber", "givenName", "imAddresses", "jobTitle", "mail",
+        "employeeId", "employeeLeaveDateTime", "employeeOrgData", "employeeType", "faxNumber",
+        "givenName", "identities", "imAddresses", "jobTitle", "mail",
         "mailNickname", "mobilePhone", "officeLocation", "onPremisesDomainName",
+        "onPremisesExtensionAttributes",
         "onPremisesImmutableId", "onPremisesLastSyncDateTime", "onPremisesSamAccountName",
         "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "otherMails", "passwordPolicies",
         "passwordProfile", "postalCode", "preferredLanguage", "proxyAddresses",
@@ -122,15 +147,55 @@ USER_TYPE = EntityType(
         "userPrincipalName": FilterRules(startswith=True, endswith=True),
         "otherMails": FilterRules(startswith=True, endswith=True, collection=True),
         "proxyAddresses": FilterRules(startswith=True, endswith=True, collection=True),
+        "identities": FilterRules(collection=True,
+                                  children=("signInType", "issuer", "issuerAssignedId")),
+        "assignedLicenses": FilterRules(collection=True, children=("skuId",)),
+        # HR and on-premises properties (resources/user.md, "Supports $filter" notes).
+        "createdDateTime": _DATE,
+        "employeeHireDate": _DATE,
+        "employeeLeaveDateTime": FilterRules(null=True, compare=True, date=True, advanced=True),
+        "onPremisesLastSyncDateTime": _DATE,
+        "employeeType": _TEXT,
+        "companyName": _TEXT,
+        "city": _TEXT,
+        "country": _TEXT,
+        "state": _TEXT,
+        "postalCode": _TEXT,
+        "officeLocation": _TEXT,
+        "usageLocation": _TEXT,
+        "preferredLanguage": _TEXT,
+        "mobilePhone": _TEXT,
+        "faxNumber": _TEXT,
+        "streetAddress": _TEXT,
+        "onPremisesImmutableId": FilterRules(null=True, compare=True),
+        "onPremisesSamAccountName": _TEXT,
+        "onPremisesUserPrincipalName": _TEXT,
+        "onPremisesDomainName": _TEXT,
+        "employeeOrgData": FilterRules(null=True, compare=True, advanced=True,
+                                       children=("division", "costCenter")),
+        "onPremisesExtensionAttributes": FilterRules(
+            null=True, advanced=True, children=tuple(f"extensionAttribute{n}" for n in range(1, 16))),
     },
     orderby=("displayName", "userPrincipalName"),
+    search=("displayName", "givenName", "surname", "mail", "mailNickname", "userPrincipalName",
+            "otherMails", "proxyAddresses", "onPremisesUserPrincipalName", "jobTitle",
+            "department", "employeeId"),
+    navigation=("manager", "directReports", "memberOf", "transitiveMemberOf"),
+    derived={"identities": user_identities, "assignedLicenses": lambda props: []},
 )
 
 GROUP_TYPE = EntityType(
     "microsoft.graph.group", "Group",
-    properties=("id", "createdDateTime", "deletedDateTime", "description", "displayName",
-                "groupTypes", "mail", "mailEnabled", "mailNickname", "onPremisesSyncEnabled",
-                "securityEnabled", "visibility"),
+    properties=("id", "deletedDateTime", "classification", "createdDateTime", "creationOptions",
+                "description", "displayName", "expirationDateTime", "groupTypes",
+                "isAssignableToRole", "mail", "mailEnabled", "mailNickname", "membershipRule",
+                "membershipRuleProcessingState", "onPremisesDomainName",
+                "onPremisesLastSyncDateTime", "onPremisesNetBiosName", "onPremisesSamAccountName",
+                "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "preferredDataLocation",
+                "preferredLanguage", "proxyAddresses", "renewedDateTime",
+                "resourceBehaviorOptions", "resourceProvisioningOptions", "securityEnabled",
+                "securityIdentifier", "theme", "visibility", "onPremisesProvisioningErrors",
+                "serviceProvisioningErrors"),
     default_select=None,
     filters={
         "id": FilterRules(),
@@ -141,8 +206,18 @@ GROUP_TYPE = EntityType(
         "securityEnabled": FilterRules(boolean=True),
         "onPremisesSyncEnabled": FilterRules(null=True, boolean=True),
         "groupTypes": FilterRules(collection=True),
+        "proxyAddresses": FilterRules(startswith=True, endswith=True, collection=True),
+        "createdDateTime": _DATE,
+        "description": _STRING,
+        "isAssignableToRole": FilterRules(boolean=True),
+        "securityIdentifier": FilterRules(startswith=True),
+        "onPremisesSamAccountName": _TEXT,
+        "membershipRuleProcessingState": FilterRules(),
+        "visibility": FilterRules(),
     },
     orderby=("displayName",),
+    search=("displayName", "description", "mail", "mailNickname", "proxyAddresses"),
+    navigation=("members", "owners", "memberOf", "transitiveMembers"),
 )
 
 # Members of a group are users or groups: directoryObject with the union of their properties.
@@ -152,6 +227,7 @@ DIRECTORY_OBJECT_TYPE = EntityType(
     default_select=None,
     filters={**GROUP_TYPE.filters, **USER_TYPE.filters},
     orderby=("displayName",),
+    search=tuple(dict.fromkeys(USER_TYPE.search + GROUP_TYPE.search)),
 )
 
 
@@ -172,6 +248,9 @@ class Query:
     skiptoken: str | None = None
     orderby: tuple[str, bool] | None = None  # (property, descending)
     top_given: bool = False
+    search: Callable[[dict[str, Any]], bool] | None = None
+    # (navigation property, nested $select, nested $levels: 0 none, -1 max)
+    expand: tuple[str, list[str] | None, int] | None = None
 
 
 def bad_request(message: str, code: str = "BadRequest") -> GraphError:
@@ -230,6 +309,25 @@ def parse_query(etype: EntityType | None, allowed: frozenset[str] | set[str] = A
             raise bad_request("Invalid filter clause: filtering is not supported on this resource.")
         q.filter_text = opts["$filter"]
         q.filter = compile_filter(q.filter_text, etype, q.advanced)
+    if "$search" in opts:
+        if not q.eventual:
+            raise bad_request(SEARCH_NEEDS_EVENTUAL, "Request_UnsupportedQuery")
+        if etype is None or not etype.search:
+            raise bad_request("'$search' is not supported by the service.", "Request_BadRequest")
+        q.search = compile_search(opts["$search"], etype)
+    if "$expand" in opts:
+        q.expand = parse_expand(opts["$expand"], etype)
+        if q.expand[2] and not q.advanced:
+            raise bad_request("$levels in $expand needs advanced query parameters: "
+                              "$count=true and ConsistencyLevel: eventual.",
+                              "Request_UnsupportedQuery")
+        if q.advanced and not q.expand[2]:
+            raise bad_request("$expand is not supported together with advanced query "
+                              "parameters ($count, ConsistencyLevel: eventual).",
+                              "Request_UnsupportedQuery")
+    if q.search is not None:
+        both = (q.filter, q.search)
+        q.filter = (lambda props: all(f(props) for f in both if f is not None))
     if q.filter is not None and q.orderby is not None and not q.advanced:
         raise bad_request("Sorting not supported for current query.", "Request_UnsupportedQuery")
     return q
@@ -278,12 +376,102 @@ def parse_orderby(raw: str, etype: EntityType | None) -> tuple[str, bool]:
     return prop, len(parts) == 2 and parts[1].lower() == "desc"
 
 
+def parse_expand(raw: str, etype: EntityType | None) -> tuple[str, list[str] | None, int]:
+    """``$expand``: one navigation property, optionally with ``($select=...)`` and, for the
+    manager chain, ``$levels`` (a number or ``max``), options separated by ``;``.
+
+    Directory objects expand one relationship per request; Graph refuses more.
+    """
+    text = raw.strip()
+    if etype is None or not etype.navigation:
+        raise bad_request("'$expand' is not supported by the service.", "Request_BadRequest")
+    depth, parts, start = 0, [], 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    if len(parts) > 1:
+        raise bad_request("Only one navigation property can be expanded per request on "
+                          f"directory objects ('$expand={raw}').", "Request_BadRequest")
+    match = re.fullmatch(r"\s*([A-Za-z]+)\s*(?:\(([^()]*)\))?\s*", parts[0])
+    name = match and next((n for n in etype.navigation if n.lower() == match.group(1).lower()), None)
+    if not match or name is None:
+        raise bad_request(f"Could not find a navigation property named '{parts[0].strip()}' on "
+                          f"type '{etype.name}' for '$expand'.", "Request_BadRequest")
+    nested, levels = None, 0
+    for option in (match.group(2) or "").split(";"):
+        key, sep, value = option.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not key and not sep:
+            continue
+        if key == "$select" and value:
+            nested = [p.strip() for p in value.split(",") if p.strip()]
+        elif key == "$levels" and name == "manager" and (value.lower() == "max" or
+                                                         value.isdigit() and int(value) > 0):
+            levels = -1 if value.lower() == "max" else int(value)
+        else:
+            raise bad_request(f"The option '{option.strip()}' is not supported in "
+                              f"'$expand={raw}'.", "Request_BadRequest")
+    return name, nested, levels
+
+
+_SEARCH_CLAUSE = re.compile(r'\s*"([^"]*)"\s*')
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])|[^\W_]+", re.UNICODE)
+
+
+def compile_search(raw: str, etype: EntityType) -> Callable[[dict[str, Any]], bool]:
+    """``$search="prop:text"`` clauses joined by AND / OR (AND binds first).
+
+    A clause matches when a word of the property's value starts with the text (Graph
+    tokenizes display names on spaces, case changes and symbols), or the whole value does.
+    """
+    groups: list[list[tuple[str, str]]] = [[]]
+    at = 0
+    while True:
+        match = _SEARCH_CLAUSE.match(raw, at)
+        if match is None:
+            raise bad_request(f"Syntax error: invalid $search clause at position {at} in "
+                              f"'{raw}'; use \"property:text\".", "Request_BadRequest")
+        name, sep, needle = match.group(1).partition(":")
+        prop = etype.canonical(name.strip()) if sep else None
+        if prop is None or prop not in etype.search:
+            raise bad_request(f"Search on property '{name.strip() or match.group(1)}' of resource "
+                              f"'{etype.resource}' is not supported.", "Request_UnsupportedQuery")
+        groups[-1].append((prop, needle.strip().casefold()))
+        at = match.end()
+        if at >= len(raw):
+            break
+        joiner = re.match(r"(AND|OR)\b", raw[at:])
+        if joiner is None:
+            raise bad_request(f"Syntax error: expected AND or OR at position {at} in '{raw}'.",
+                              "Request_BadRequest")
+        at += len(joiner.group(1))
+        if joiner.group(1) == "OR":
+            groups.append([])
+
+    def hit(props: dict[str, Any], prop: str, needle: str) -> bool:
+        values = props.get(prop)
+        for value in values if isinstance(values, list) else [values]:
+            if not isinstance(value, str):
+                continue
+            folded = value.casefold()
+            if folded.startswith(needle) or any(w.casefold().startswith(needle)
+                                                for w in _WORD.findall(value)):
+                return True
+        return False
+
+    return lambda props: any(all(hit(props, p, n) for p, n in clauses) for clauses in groups)
+
+
 # ---------------------------------------------------------------------------
 # $filter: tokenizer, recursive-descent parser, compiled predicate
 # ---------------------------------------------------------------------------
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<string>'(?:[^']|'')*')
+  | (?P<date>\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?(?![\w-]))
   | (?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-]))
   | (?P<number>-?\d+(?:\.\d+)?(?![\w-]))
   | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
@@ -345,6 +533,7 @@ class _FilterParser:
         self.at = 0
         self.var: str | None = None  # lambda variable in scope
         self.var_prop: str | None = None
+        self.depth = 0
 
     # -- token helpers -----------------------------------------------------
     def peek(self) -> _Tok:
@@ -390,16 +579,27 @@ class _FilterParser:
         if self.peek().kind == "name" and self.peek().text.lower() == "not":
             self.next()
             self.need_advanced("not")
+            self.deeper()
             inner = self.unary()
+            self.depth -= 1
             return lambda p, e: not inner(p, e)
         return self.primary()
+
+    def deeper(self) -> None:
+        """Refuse a filter nested beyond :data:`MAX_FILTER_DEPTH` (never a recursion error)."""
+        self.depth += 1
+        if self.depth > MAX_FILTER_DEPTH:
+            raise bad_request("Invalid filter clause: the expression is nested more than "
+                              f"{MAX_FILTER_DEPTH} levels deep.")
 
     def primary(self) -> Predicate:
         tok = self.peek()
         if tok.text == "(":
             self.next()
+            self.deeper()
             inner = self.expr()
             self.expect(")")
+            self.depth -= 1
             return inner
         if tok.kind != "name":
             raise _FilterSyntaxError(tok.pos)
@@ -407,7 +607,11 @@ class _FilterParser:
             return self.function()
         getter, prop = self.operand()
         if self.peek().text == "/":
-            return self.lambda_any(prop, tok)
+            rules = self.etype.filters.get(prop, FilterRules())
+            if rules.children and not rules.collection and self.var is None:
+                getter = self.child(prop)
+            else:
+                return self.lambda_any(prop, tok)
         op_tok = self.peek()
         op = self.keyword(*_COMPARISONS, "in")
         if op is None:
@@ -415,16 +619,30 @@ class _FilterParser:
         rules = self.rules(prop)
         if rules.collection and getter is not None and self.var is None:
             self.unsupported(prop)
+        if rules.advanced:
+            self.need_advanced(op)
+        read = (lambda p, e: _as_date(getter(p, e))) if rules.date else getter
         if op == "in":
             values = self.literal_list()
             for v in values:
                 self.check_type(rules, v, "In")
             folded = {_fold(v) for v in values}
-            return lambda p, e: _fold(getter(p, e)) in folded
-        if op not in ("eq", "ne"):
-            self.unsupported(prop)
+            return lambda p, e: _fold(read(p, e)) in folded
         value = self.literal()
-        self.check_type(rules, value, "Equal" if op == "eq" else "NotEqual")
+        kind = {"eq": "Equal", "ne": "NotEqual", "gt": "GreaterThan", "ge": "GreaterThanOrEqual",
+                "lt": "LessThan", "le": "LessThanOrEqual"}[op]
+        self.check_type(rules, value, kind)
+        if op not in ("eq", "ne"):
+            if not rules.compare or value is None:
+                self.unsupported(prop)
+            target = _fold(value)
+            test = {"gt": lambda a: a > target, "ge": lambda a: a >= target,
+                    "lt": lambda a: a < target, "le": lambda a: a <= target}[op]
+
+            def compare(p: dict[str, Any], e: Any) -> bool:
+                current = _fold(read(p, e))
+                return current is not None and type(current) is type(target) and test(current)
+            return compare
         if op == "ne":
             self.need_advanced("ne")
         if value is None:
@@ -433,8 +651,19 @@ class _FilterParser:
             self.need_advanced(op)
         target = _fold(value)
         if op == "eq":
-            return lambda p, e: _fold(getter(p, e)) == target
-        return lambda p, e: _fold(getter(p, e)) != target
+            return lambda p, e: _fold(read(p, e)) == target
+        return lambda p, e: _fold(read(p, e)) != target
+
+    def child(self, prop: str) -> Callable[[dict[str, Any], Any], Any]:
+        """``prop/field`` of a complex property such as onPremisesExtensionAttributes."""
+        self.expect("/")
+        tok = self.next()
+        rules = self.etype.filters[prop]
+        name = next((c for c in rules.children if c.lower() == tok.text.lower()), None)
+        if tok.kind != "name" or name is None:
+            raise bad_request(f"Could not find a property named '{tok.text}' on the complex "
+                              f"property '{prop}' of type '{self.etype.name}'.")
+        return lambda p, e: (p.get(prop) or {}).get(name)
 
     def function(self) -> Predicate:
         name = self.next().text.lower()
@@ -470,18 +699,33 @@ class _FilterParser:
         body = self.expr()
         self.var = self.var_prop = None
         self.expect(")")
-        return lambda p, e: any(body(p, item) for item in (p.get(prop) or []))
+        derive = self.etype.derived.get(prop)
+        items = derive if derive is not None else (lambda p: p.get(prop) or [])
+        return lambda p, e: any(body(p, item) for item in items(p))
 
     def operand(self) -> tuple[Callable[[dict[str, Any], Any], Any], str]:
         tok = self.next()
         if tok.kind != "name":
             raise _FilterSyntaxError(tok.pos)
         if self.var is not None and tok.text == self.var:
+            if self.peek().text == "/":  # x/field of a complex item, e.g. c/issuerAssignedId
+                self.next()
+                field_tok = self.next()
+                rules = self.etype.filters.get(self.var_prop or "", FilterRules())
+                name = next((c for c in rules.children if c.lower() == field_tok.text.lower()),
+                            None)
+                if field_tok.kind != "name" or name is None:
+                    self.unsupported(self.var_prop or "")
+                return (lambda p, e: e.get(name) if isinstance(e, dict) else None), \
+                    self.var_prop or ""
             return (lambda p, e: e), self.var_prop or ""
         prop = self.etype.canonical(tok.text)
         if prop is None:
             raise bad_request(f"Could not find a property named '{tok.text}' on type "
                               f"'{self.etype.name}'.")
+        derive = self.etype.derived.get(prop)
+        if derive is not None:
+            return (lambda p, e: derive(p)), prop
         return (lambda p, e: p.get(prop)), prop
 
     def literal(self) -> Any:
@@ -490,6 +734,12 @@ class _FilterParser:
             return tok.text[1:-1].replace("''", "'")
         if tok.kind == "guid":
             return tok.text
+        if tok.kind == "date":
+            moment = _as_date(tok.text)
+            if moment is None:
+                raise bad_request(f"Invalid filter clause: '{tok.text}' is not a valid "
+                                  "Edm.DateTimeOffset value.")
+            return moment
         if tok.kind == "number":
             return float(tok.text) if "." in tok.text else int(tok.text)
         if tok.kind == "name" and tok.text.lower() in ("true", "false"):
@@ -518,11 +768,12 @@ class _FilterParser:
         """Graph refuses e.g. ``accountEnabled eq 'true'``: the literal's type must match."""
         if value is None:
             return
-        is_bool = isinstance(value, bool)
-        if is_bool != rules.boolean or (not is_bool and not isinstance(value, str)):
-            expected = "Edm.Boolean" if rules.boolean else "Edm.String"
-            found = ("Edm.Boolean" if is_bool else "Edm.String" if isinstance(value, str)
-                     else "Edm.Int32")
+        expected = ("Edm.Boolean" if rules.boolean else "Edm.DateTimeOffset" if rules.date
+                    else "Edm.String")
+        found = ("Edm.Boolean" if isinstance(value, bool) else "Edm.String"
+                 if isinstance(value, str) else "Edm.DateTimeOffset"
+                 if isinstance(value, datetime) else "Edm.Int32")
+        if expected != found:
             raise bad_request("Invalid filter clause: A binary operator with incompatible types "
                               f"was detected. Found operand types '{expected}' and '{found}' "
                               f"for operator kind '{kind}'.")
@@ -535,6 +786,19 @@ class _FilterParser:
     def need_advanced(self, operator: str) -> None:
         if not self.advanced:
             raise bad_request(f"Operator '{operator}' {ADVANCED_HINT}", "Request_UnsupportedQuery")
+
+
+def _as_date(value: Any) -> datetime | None:
+    """A stored or literal date (``2021-01-01`` or ``2021-01-01T08:00:00Z``) as an aware datetime."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _fold(value: Any) -> Any:
@@ -626,7 +890,8 @@ def entity(obj: dict[str, Any], context: str, etype: EntityType | None,
 def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context: str, *,
          etype: EntityType | None = None, query: Query | None = None,
          key: Callable[[Any], str] | None = None,
-         props: Callable[[Any], dict[str, Any]] | None = None) -> dict[str, Any]:
+         props: Callable[[Any], dict[str, Any]] | None = None,
+         extra: Callable[[Any], dict[str, Any]] | None = None) -> dict[str, Any]:
     """One page of a collection as Graph's JSON body.
 
     ``items``: the whole collection in a stable order. ``to_json``: an item's full
@@ -635,7 +900,8 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
     sorted ascending by this key, the skiptoken carries the last key and the next
     page starts by binary search (cheap on 10,000 items, stable under inserts and
     deletes); otherwise it carries a position. ``props``: the dict ``$filter`` and
-    ``$orderby`` read (default ``to_json``).
+    ``$orderby`` read (default ``to_json``). ``extra``: what to add to an item after
+    projection (``$expand``).
     """
     q = query or parse_query(etype)
     read = props or to_json
@@ -677,7 +943,10 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
         token = (encode_skiptoken("k", key(last)) if keyed and key is not None
                  else encode_skiptoken("p", at - 1))
         body["@odata.nextLink"] = next_link(token)
-    body["value"] = [shape(to_json(it), q.select, etype) for it in chosen]
+    if extra is None:
+        body["value"] = [shape(to_json(it), q.select, etype) for it in chosen]
+    else:
+        body["value"] = [{**shape(to_json(it), q.select, etype), **extra(it)} for it in chosen]
     return body
 
 

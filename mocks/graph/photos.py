@@ -27,18 +27,24 @@ def _user(key: str) -> User:
 @bp.get("/users/<key>/photo")
 @requires("photos.read")
 def get_photo_metadata(key: str):
-    """The profilePhoto entity: size as its id, media type and media etag."""
+    """The profilePhoto entity: size as its id, media type and media etag.
+
+    A user who never had a photo gets Graph's documented placeholder: a 1x1 GIF with an
+    empty media etag (the bytes at ``/photo/$value`` stay 404).
+    """
     user = _user(key)
-    photo = mailbox.photo_of(current_app.config["WORLD"].tenant, user.id)
+    photo = current_app.config["WORLD"].tenant.photos.get(user.id)
     base = request.host_url.rstrip("/") + "/v1.0"
+    ctype, etag, width, height = (("image/gif", "", 1, 1) if photo is None else
+                                  (photo.content_type, photo.etag, photo.width, photo.height))
     return jsonify({
         "@odata.context": f"{base}/$metadata#users('{user.id}')/photo/$entity",
         "@odata.id": f"{base}/users('{user.id}')/photo",
-        "@odata.mediaContentType": photo.content_type,
-        "@odata.mediaEtag": photo.etag,
-        "id": f"{photo.width}x{photo.height}",
-        "width": photo.width,
-        "height": photo.height,
+        "@odata.mediaContentType": ctype,
+        "@odata.mediaEtag": etag,
+        "id": f"{width}x{height}",
+        "width": width,
+        "height": height,
     })
 
 
@@ -64,6 +70,7 @@ def put_photo_value(key: str):
 
 
 @bp.delete("/users/<key>/photo")
+@bp.delete("/users/<key>/photo/$value")
 @requires("photos.write")
 def delete_photo(key: str):
     """Remove the user's photo."""

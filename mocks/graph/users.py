@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 
-from mocks.entra.models import HYBRID_REFUSAL, USER_PROPERTIES, USER_READ_ONLY, Tenant, User
+from mocks.entra.models import (
+    HYBRID_REFUSAL,
+    USER_COMPLEX,
+    USER_PROPERTIES,
+    USER_READ_ONLY,
+    Tenant,
+    User,
+)
 from mocks.graph.auth import requires
 from mocks.graph.errors import GraphError
+from mocks.graph.navigation import expansion, user_body
 from mocks.graph.odata import (
     USER_TYPE,
     bad_request,
@@ -29,6 +37,7 @@ REQUIRED_ON_CREATE = ("accountEnabled", "displayName", "mailNickname", "userPrin
                       "passwordProfile")
 BOOLEAN_PROPERTIES = frozenset({"accountEnabled", "showInAddressList"})
 LIST_PROPERTIES = frozenset(k for k, v in USER_PROPERTIES.items() if isinstance(v, list))
+DATE_PROPERTIES = frozenset({"employeeHireDate", "employeeLeaveDateTime"})
 
 
 def tenant() -> Tenant:
@@ -36,12 +45,13 @@ def tenant() -> Tenant:
     return current_app.config["WORLD"].tenant
 
 
-def user_json(user: User) -> dict[str, Any]:
-    """A user's full JSON (every property the mock knows); routes project it."""
-    return dict(user.props)
+def user_json(user: User, select: list[str] | None = None) -> dict[str, Any]:
+    """A user's JSON (every stored property, computed ones when selected); routes project it."""
+    return user_body(user, select)
 
 
 def user_props(user: User) -> dict[str, Any]:
+    """What ``$filter`` reads: the stored properties, plus the derived ones when filtered on."""
     return user.props
 
 
@@ -86,12 +96,30 @@ def validate_user_body(body: dict[str, Any]) -> dict[str, Any]:
             ok = isinstance(value, bool) or (value is None and name != "accountEnabled")
         elif name in LIST_PROPERTIES:
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        elif name in USER_COMPLEX:
+            ok = value is None or (isinstance(value, dict) and all(
+                k in USER_COMPLEX[name] and (v is None or isinstance(v, str))
+                for k, v in value.items() if not k.startswith("@odata.")))
+            if ok and value is not None:
+                value = {k: value.get(k) for k in USER_COMPLEX[name]}
+        elif name in DATE_PROPERTIES:
+            ok = value is None or (isinstance(value, str) and _iso_date(value))
         else:
             ok = value is None or isinstance(value, str)
         if not ok:
             raise invalid_value(name)
         changes[name] = value
     return changes
+
+
+def _iso_date(text: str) -> bool:
+    """True for a DateTimeOffset such as ``2026-02-01T00:00:00Z``."""
+    from datetime import datetime
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return "T" in text
 
 
 def invalid_value(name: str) -> GraphError:
@@ -105,14 +133,16 @@ def list_users():
     q = parse_query(USER_TYPE)
     t = tenant()
     with t.lock:  # a consistent view while other requests write
-        return page(t.ordered_users(), user_json, "users", etype=USER_TYPE, query=q,
-                    key=user_key, props=user_props)
+        return page(t.ordered_users(), lambda u: user_json(u, q.select), "users",
+                    etype=USER_TYPE, query=q,
+                    key=user_key, props=user_props,
+                    extra=(lambda u: expansion(t, u, q)) if q.expand else None)
 
 
 @bp.get("/users/$count")
 @requires("users.read")
 def count_users():
-    q = parse_query(USER_TYPE, allowed={"$filter"}, count_segment=True)
+    q = parse_query(USER_TYPE, allowed={"$filter", "$search"}, count_segment=True)
     if not q.eventual:
         raise bad_request("$count is not currently supported.", "Request_BadRequest")
     t = tenant()
@@ -124,8 +154,10 @@ def count_users():
 @bp.get("/users/<key>")
 @requires("users.read")
 def get_user(key: str):
-    q = parse_query(USER_TYPE, allowed={"$select"})
-    return entity(user_json(find_user(key)), "users", USER_TYPE, q)
+    q = parse_query(USER_TYPE, allowed={"$select", "$expand", "$count"})
+    user = find_user(key)
+    return {**entity(user_json(user, q.select), "users", USER_TYPE, q),
+            **expansion(tenant(), user, q)}
 
 
 @bp.post("/users")
@@ -139,6 +171,9 @@ def create_user():
     user = tenant().add_user(changes)
     response = current_app.json.response(entity(user_json(user), "users", USER_TYPE))
     response.status_code = 201
+    # Where Graph's directory service says the new object lives (user-post-users.md).
+    response.headers["Location"] = (f"{request.host_url}v2/{tenant().id}/directoryObjects/"
+                                    f"{user.id}/Microsoft.DirectoryServices.User")
     return response
 
 

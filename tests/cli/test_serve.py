@@ -30,12 +30,12 @@ def test_serve_answers_writes_the_port_file_and_stops_cleanly(spawn, tmp_path, s
     process = spawn("serve", "faq", "--port-file", str(port_file))
     info = wait_for(port_file, process)
 
-    assert set(info) == {"graph_url", "authority", "tenant_id", "client_id", "client_secret",
+    assert set(info) == {"identity_url", "graph_url", "authority", "tenant_id", "client_id", "client_secret",
                          "ca_file", "emply_url", "emply_customer", "emply_api_key", "sim_token"}
     assert info["graph_url"].startswith("https://127.0.0.1:") and info["graph_url"].endswith("/v1.0")
     assert info["emply_url"].endswith("/v1/contoso") and info["emply_customer"] == "contoso"
     assert info["tenant_id"] == "3f6c2a1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"  # the faq world's tenant
-    assert info["authority"].endswith("/" + info["tenant_id"])
+    assert info["authority"] == f"{info['identity_url']}/{info['tenant_id']}"
     assert info["emply_api_key"] == "demo-key" and info["sim_token"] is None
     ca_file = Path(info["ca_file"])
     assert ca_file.is_file()
@@ -70,3 +70,30 @@ def test_serve_with_a_bad_scenario_exits_non_zero_with_one_line(spawn):
     assert process.returncode == 1
     assert err.startswith("emply-sim: error: no-such-world: no such file, and no built-in")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_azure_identity_gets_a_graph_token_as_the_readme_shows(spawn, tmp_path, monkeypatch):
+    """The README's recipe: Microsoft's ClientSecretCredential pointed at the identity origin."""
+    from azure.identity import ClientSecretCredential
+
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    port_file = tmp_path / "ports.json"
+    process = spawn("serve", "faq", "--port-file", str(port_file))
+    info = wait_for(port_file, process)
+
+    credential = ClientSecretCredential(
+        info["tenant_id"], info["client_id"], info["client_secret"],
+        authority=info["identity_url"], disable_instance_discovery=True,
+        connection_verify=info["ca_file"])
+    token = credential.get_token("https://graph.microsoft.com/.default")
+    assert token.expires_on > time.time()
+    trust = ssl.create_default_context(cafile=info["ca_file"])
+    with httpx.Client(verify=trust, trust_env=False, timeout=10) as client:
+        me = client.get(f"{info['graph_url']}/organization",
+                        headers={"Authorization": f"Bearer {token.token}"})
+    assert me.status_code == 200, me.text
+    assert me.json()["value"][0]["id"] == info["tenant_id"]
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=15)

@@ -3,7 +3,10 @@
 Chromium comes from the system (``apt-get install chromium``), never from a browser
 download: the path is ``EMPLY_SIM_CHROMIUM`` (default ``/usr/bin/chromium``).
 Screenshots go to ``EMPLY_SIM_ARTIFACTS`` (default ``reports/screenshots/``) for CI.
-A missing browser or Playwright fails these tests with what to install; they never skip.
+The accessibility check injects axe-core from the npm registry, found at ``EMPLY_SIM_AXE``
+(default ``node_modules/axe-core/axe.min.js`` in the repository, which git ignores).
+A missing browser, Playwright or axe-core fails these tests with what to install; they
+never skip.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from mocks.world import World
 CHROMIUM = os.environ.get("EMPLY_SIM_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("EMPLY_SIM_ARTIFACTS")
                  or Path(__file__).resolve().parents[2] / "reports" / "screenshots")
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(os.environ.get("EMPLY_SIM_AXE") or ROOT / "node_modules" / "axe-core" / "axe.min.js")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -50,6 +55,28 @@ def browser():
                                               args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, to inject into pages (``npm install axe-core``)."""
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is not at {AXE}: run `npm install --no-save axe-core` in the "
+                    "repository, or set EMPLY_SIM_AXE to the path of axe.min.js", pytrace=False)
+    return AXE.read_text(encoding="utf-8")
+
+
+def serious_violations(page, axe_source: str) -> list[str]:
+    """axe-core's serious and critical violations on the page, as readable lines."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    return [f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['nodes'])}"
+            for v in result if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def test_filter_groups_by_id_and_refusals(client, world):
     assert error_of(client.get("/groups", params={"$filter": "displayName ne 'HR'"}))[:2] == \
         (400, "Request_UnsupportedQuery")
     status, code, message = error_of(client.get("/groups",
-                                                params={"$filter": "description eq 'x'"}))
+                                                params={"$filter": "theme eq 'x'"}))
     assert (status, code) == (400, "Request_UnsupportedQuery") and "resource 'Group'" in message
 
 

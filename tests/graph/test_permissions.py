@@ -20,7 +20,7 @@ from mocks.identity.models import TokenService
 
 from .conftest import GRAPH, group_id, upn_id
 
-MY_BLUEPRINTS = ("graph_users", "graph_groups", "graph_directory")
+MY_BLUEPRINTS = ("graph_users", "graph_groups", "graph_directory", "graph_relations")
 ALL_PERMISSIONS = sorted({p for perms in PERMISSIONS.values() for p in perms})
 _counter = iter(range(10_000))
 
@@ -66,6 +66,50 @@ ROUTES: dict[str, tuple[str, Callable]] = {
                            {"@odata.id": f"{GRAPH}/directoryObjects/{fresh_user(w)}"})),
     "graph_groups.remove_member": (
         "DELETE", lambda w: _member_to_remove(w)),
+    "graph_groups.count_groups": ("GET", lambda w: ("/groups/$count", None)),
+    "graph_groups.create_group": ("POST", lambda w: ("/groups", _new_group_body())),
+    "graph_groups.update_group": ("PATCH", lambda w: (f"/groups/{_fresh_group(w)}",
+                                                      {"description": "Walked"})),
+    "graph_groups.delete_group": ("DELETE", lambda w: (f"/groups/{_fresh_group(w)}", None)),
+    "graph_groups.list_owners": ("GET", lambda w: (f"/groups/{group_id(w, 'HR')}/owners", None)),
+    "graph_groups.add_owner": (
+        "POST", lambda w: (f"/groups/{_fresh_group(w)}/owners/$ref",
+                           {"@odata.id": f"{GRAPH}/users/{fresh_user(w)}"})),
+    "graph_groups.remove_owner": ("DELETE", lambda w: _owner_to_remove(w)),
+    "graph_relations.get_manager": ("GET", lambda w: (f"/users/{_managed(w)}/manager", None)),
+    "graph_relations.get_manager_ref": ("GET", lambda w: (f"/users/{_managed(w)}/manager/$ref",
+                                                          None)),
+    "graph_relations.set_manager": (
+        "PUT", lambda w: (f"/users/{fresh_user(w)}/manager/$ref",
+                          {"@odata.id": f"{GRAPH}/users/{upn_id(w, 'ray.ross@contoso.com')}"})),
+    "graph_relations.remove_manager": ("DELETE", lambda w: (f"/users/{_managed(w)}/manager/$ref",
+                                                            None)),
+    "graph_relations.list_direct_reports": (
+        "GET", lambda w: ("/users/ray.ross@contoso.com/directReports", None)),
+    "graph_relations.list_direct_reports_cast": (
+        "GET", lambda w: ("/users/ray.ross@contoso.com/directReports/microsoft.graph.user", None)),
+    "graph_relations.list_member_of": ("GET", lambda w: ("/users/ray.ross@contoso.com/memberOf",
+                                                         None)),
+    "graph_relations.list_member_of_cast": (
+        "GET", lambda w: ("/users/ray.ross@contoso.com/transitiveMemberOf/microsoft.graph.group",
+                          None)),
+    "graph_relations.count_member_of_cast": (
+        "GET", lambda w: ("/users/ray.ross@contoso.com/memberOf/microsoft.graph.group/$count",
+                          None)),
+    "graph_groups.count_members_cast": (
+        "GET", lambda w: (f"/groups/{group_id(w, 'HR')}/members/microsoft.graph.user/$count",
+                          None)),
+    "graph_relations.get_member_groups": (
+        "POST", lambda w: ("/users/ray.ross@contoso.com/getMemberGroups",
+                           {"securityEnabledOnly": False})),
+    "graph_relations.check_member_groups": (
+        "POST", lambda w: ("/users/ray.ross@contoso.com/checkMemberGroups",
+                           {"groupIds": [group_id(w, "HR")]})),
+    "graph_relations.get_directory_object": (
+        "GET", lambda w: (f"/directoryObjects/{upn_id(w, 'ray.ross@contoso.com')}", None)),
+    "graph_relations.get_by_ids": (
+        "POST", lambda w: ("/directoryObjects/getByIds",
+                           {"ids": [upn_id(w, "ray.ross@contoso.com")]})),
     "graph_directory.list_deleted_users": (
         "GET", lambda w: ("/directory/deletedItems/microsoft.graph.user", None)),
     "graph_directory.list_deleted_groups": (
@@ -81,6 +125,28 @@ ROUTES: dict[str, tuple[str, Callable]] = {
     "graph_directory.list_organization": ("GET", lambda w: ("/organization", None)),
     "graph_directory.get_organization": ("GET", lambda w: (f"/organization/{w.tenant.id}", None)),
 }
+
+
+def _new_group_body() -> dict:
+    n = next(_counter)
+    return {"displayName": f"Walk {n}", "mailEnabled": False, "mailNickname": f"walk{n}",
+            "securityEnabled": True}
+
+
+def _fresh_group(world) -> str:
+    return world.tenant.add_group(_new_group_body()).id
+
+
+def _owner_to_remove(world) -> tuple[str, None]:
+    gid, uid = _fresh_group(world), fresh_user(world)
+    world.tenant.add_owner(gid, uid)
+    return f"/groups/{gid}/owners/{uid}/$ref", None
+
+
+def _managed(world) -> str:
+    uid = fresh_user(world)
+    world.tenant.set_manager(uid, upn_id(world, "ray.ross@contoso.com"))
+    return uid
 
 
 def _member_to_remove(world) -> tuple[str, None]:

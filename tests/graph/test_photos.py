@@ -10,12 +10,18 @@ READ = "ProfilePhoto.Read.All"
 WRITE = "ProfilePhoto.ReadWrite.All"
 
 
-def test_user_without_photo_gets_image_not_found(sim):
+def test_user_without_photo_gets_the_placeholder_metadata_and_no_bytes(sim):
+    """profilephoto-get.md: metadata of a never-set photo is a 1x1 GIF with an empty etag;
+    the bytes are 404 ImageNotFound (changed by issue 14: the metadata was a 404 before)."""
     client = sim.client(READ)
-    for path in (f"/users/{sim.ray.id}/photo", f"/users/{sim.ray.id}/photo/$value"):
-        status, code, message = error_of(client.get(path))
-        assert (status, code) == (404, "ImageNotFound")
-        assert "ImageNotFoundException" in message
+    meta = client.get(f"/users/{sim.ray.id}/photo")
+    assert meta.status_code == 200
+    body = meta.json()
+    assert (body["@odata.mediaContentType"], body["@odata.mediaEtag"]) == ("image/gif", "")
+    assert (body["id"], body["width"], body["height"]) == ("1x1", 1, 1)
+    status, code, message = error_of(client.get(f"/users/{sim.ray.id}/photo/$value"))
+    assert (status, code) == (404, "ImageNotFound")
+    assert "ImageNotFoundException" in message
 
 
 def test_uploaded_png_comes_back_with_its_size_and_bytes(sim):
@@ -110,8 +116,32 @@ def test_deleting_a_photo(sim):
     writer.put(f"/users/{sim.ray.id}/photo/$value", content=png(4, 4),
                headers={"Content-Type": "image/png"})
     assert writer.delete(f"/users/{sim.ray.id}/photo").status_code == 204
-    assert error_of(sim.client(READ).get(f"/users/{sim.ray.id}/photo"))[1] == "ImageNotFound"
+    assert sim.client(READ).get(f"/users/{sim.ray.id}/photo").json()["@odata.mediaEtag"] == ""
+    assert error_of(sim.client(READ).get(f"/users/{sim.ray.id}/photo/$value"))[1] == "ImageNotFound"
     assert error_of(writer.delete(f"/users/{sim.ray.id}/photo"))[0] == 404
+
+
+def test_photo_uploaded_as_octet_stream_takes_its_type_from_the_bytes(sim):
+    """What msgraph-sdk's photo.content.put sends: application/octet-stream."""
+    writer = sim.client(WRITE)
+    put = writer.put(f"/users/{sim.ray.id}/photo/$value", content=png(6, 5),
+                     headers={"Content-Type": "application/octet-stream"})
+    assert put.status_code == 200, put.text
+    meta = sim.client(READ).get(f"/users/{sim.ray.id}/photo").json()
+    assert (meta["@odata.mediaContentType"], meta["width"], meta["height"]) == ("image/png", 6, 5)
+    refused = writer.put(f"/users/{sim.ray.id}/photo/$value", content=b"plain text",
+                         headers={"Content-Type": "application/octet-stream"})
+    assert error_of(refused)[:2] == (415, "UnsupportedMediaType")
+    assert sim.client(READ).get(f"/users/{sim.ray.id}/photo").json()["width"] == 6
+
+
+def test_deleting_the_photo_value(sim):
+    """profilephoto-delete.md: DELETE /users/{id}/photo/$value removes the photo (204)."""
+    writer = sim.client(WRITE)
+    writer.put(f"/users/{sim.ray.id}/photo/$value", content=png(4, 4),
+               headers={"Content-Type": "image/png"})
+    assert writer.delete(f"/users/{sim.ray.id}/photo/$value").status_code == 204
+    assert sim.tenant.photos.get(sim.ray.id) is None
 
 
 def test_photo_change_is_not_a_directory_change(sim):

@@ -84,7 +84,7 @@ def test_take_a_mapped_role_away_and_the_sync_restores_it_with_the_reason(faq):
     assert "HR integration · group HR sync" in text(page, "roles")
     log = text(faq.get(f"/ui/runs?rule=SYNC-6&user={megan.id}"), "changes")
     assert ("SYNC-6 set_roles update success megan.jordan@contoso.com role sync for groups "
-            "Employee, HR: added HR; removed Manager Manager, Employee → HR, Employee") in log
+            "Employee, HR: added HR; removed Manager + added: HR − removed: Manager details") in log
 
 
 def test_add_a_role_by_hand(faq):

@@ -17,7 +17,8 @@ def test_overview_shows_tenant_runs_and_counts(faq):
     assert text(page, "count-active") == "3"
     assert text(page, "count-deactivated") == "0"
     assert text(page, "count-employees") == "2"
-    assert "faq" in text(page, "demo") and "calendars" in text(page, "demo")
+    assert "faq" in text(page, "worlds") and "calendars" in text(page, "worlds")  # the loader
+    assert "FAQ tour" in text(page, "demo")
 
     faq.engine.run("manual")
     sync = text(faq.get("/ui/"), "sync")

@@ -122,15 +122,28 @@ SKIPTOKENS = st.one_of(
         lambda kv: "RFNwdA" + _b64(json.dumps(list(kv)).encode())),
     st.tuples(st.binary(max_size=40), st.binary(max_size=12)).map(
         lambda pair: f"{_b64(pair[0])}.{_b64(pair[1])}"))  # shaped like a delta token
+WINDOW_ENDS = st.one_of(st.sampled_from(
+    ["2026-01-01T00:00:00Z", "2026-01-01", "0001-01-01T00:00:00+14:00", "yesterday", "",
+     "9999-12-31T23:59:59-14:00"]), st.text(max_size=8))  # calendarView's time window
 OPTIONS = st.fixed_dictionaries({}, optional={
+    "startDateTime": WINDOW_ENDS, "endDateTime": WINDOW_ENDS,
     "$filter": FILTERS, "$select": SELECTS, "$top": TOPS, "$skiptoken": SKIPTOKENS,
     "$deltatoken": SKIPTOKENS, "$orderby": SELECTS, "$count": st.sampled_from(["true", "false", "1", ""]),
-    "$expand": st.sampled_from(["members", "manager", ""]), "$search": st.text(max_size=8),
+    "$expand": st.sampled_from(["members", "manager", "", "memberOf", "manager,memberOf",
+                                "manager($select=id,displayName)", "members($select=", "owners"]),
+    "$search": st.one_of(st.text(max_size=8), st.sampled_from(
+        ['"displayName:ra"', '"displayName:ra" OR "mail:me"', '"city:x"', '"displayName"',
+         '"displayName:a" AND', '"displayName:a" XOR "mail:b"'])),
     "$Top": TOPS, "$unknown": st.text(max_size=4)})
 COLLECTIONS = ["/users", "/groups", "/users/delta", "/groups/delta", "/users/$count",
                "/directory/deletedItems/microsoft.graph.user", "/domains",
                "/users/{ray}/calendars", "/users/{ray}/events", "/groups/{group}/members",
-               "/groups/{group}/transitiveMembers/microsoft.graph.user"]
+               "/groups/{group}/transitiveMembers/microsoft.graph.user",
+               # issue 14
+               "/groups/$count", "/groups/{group}/members/$count", "/groups/{group}/owners",
+               "/users/{ray}/memberOf", "/users/{ray}/transitiveMemberOf/microsoft.graph.group",
+               "/users/{ray}/directReports", "/users/{ray}/manager", "/users/{ray}",
+               "/groups/{group}", "/users/{ray}/calendarView"]
 
 
 def test_random_query_options_never_break_a_collection():
@@ -142,6 +155,12 @@ def test_random_query_options_never_break_a_collection():
     @example(path="/users", options={"$filter": "otherMails/any(x:x eq 'a') and not (id ne null)",
                                      "$count": "true"}, advanced=True)
     @example(path="/users", options={"$top": "٣"}, advanced=False)
+    @example(path="/users", options={"$filter": "(" * 5000 + "displayName eq 'a'" + ")" * 5000},
+             advanced=False)
+    @example(path="/users", options={"$filter": "not " * 3000 + "displayName eq 'a'",
+                                     "$count": "true"}, advanced=True)
+    @example(path="/users", options={"$filter": "createdDateTime ge 2026-13-45T00:00:00Z"},
+             advanced=False)
     @example(path="/users", options={"$skiptoken": "RFNwdA" + _b64(b'["p", 99999999999999999999]')},
              advanced=False)
     def probe(path: str, options: dict[str, str], advanced: bool) -> None:
@@ -150,7 +169,11 @@ def test_random_query_options_never_break_a_collection():
         response = tenant.client.get(url, params=options, headers=headers)
         check_answer(response)
         if response.status_code == 200 and not url.endswith("$count"):
-            assert isinstance(response.json()["value"], list)
+            body = response.json()
+            single = path in ("/users/{ray}", "/groups/{group}", "/users/{ray}/manager")
+            if path.endswith("calendarView"):
+                assert "startDateTime" in options and "endDateTime" in options
+            assert isinstance(body["id"] if single else body["value"], str if single else list)
 
     probe()
     assert tenant.snapshot() == before  # reads changed nothing
@@ -234,6 +257,59 @@ def test_random_user_bodies_are_refused_cleanly_and_lose_nothing():
 
     probe()
     assert refused > 0  # the sweep did reach the refusals
+
+
+# -- groups: POST and PATCH bodies (issue 14) -----------------------------------------------
+GROUP_KEYS = ["displayName", "mailEnabled", "mailNickname", "securityEnabled", "groupTypes",
+              "visibility", "description", "members@odata.bind", "owners@odata.bind", "id",
+              "mail", "nope", "isAssignableToRole"]
+BIND_VALUES = st.lists(st.sampled_from([f"https://graph.microsoft.com/v1.0/users/{GUID}",
+                                        "https://graph.microsoft.com/v1.0/directoryObjects/", "",
+                                        "ray.ross@contoso.com", "x"]), max_size=3)
+GROUP_VALUES = st.one_of(JSON_VALUES, BIND_VALUES, st.sampled_from(
+    [["Unified"], ["DynamicMembership"], "Private", "Public", "g1", True, False]))
+VALID_NEW_GROUP = {"displayName": "Finance", "mailEnabled": False, "mailNickname": "finance",
+                   "securityEnabled": True}
+
+
+@st.composite
+def group_bodies(draw) -> dict[str, Any]:
+    body = dict(VALID_NEW_GROUP)
+    for key in draw(st.lists(st.sampled_from(GROUP_KEYS), min_size=1, max_size=3)):
+        if draw(st.booleans()) and key in body:
+            del body[key]
+        else:
+            body[key] = draw(GROUP_VALUES)
+    return body
+
+
+def test_random_group_bodies_are_refused_cleanly_and_lose_nothing():
+    tenant = Tenant()
+
+    def groups_state() -> Any:
+        t = tenant.world.tenant
+        return (copy.deepcopy({g: (x.props, list(x.members)) for g, x in t.groups.items()}),
+                copy.deepcopy(t.owners), t.last_seq)
+
+    @SMALL_SWEEP
+    @given(method=st.sampled_from(["POST", "PATCH"]),
+           body=st.one_of(group_bodies(), st.dictionaries(st.sampled_from(GROUP_KEYS),
+                                                          GROUP_VALUES, max_size=4),
+                          JSON_VALUES, st.tuples(RAW_BODIES, CONTENT_TYPES)))
+    @example(method="POST", body={**VALID_NEW_GROUP, "members@odata.bind": [
+        f"https://graph.microsoft.com/v1.0/directoryObjects/{GUID}"]})
+    def probe(method: str, body: Any) -> None:
+        before = groups_state()
+        path = "/groups" if method == "POST" else f"/groups/{tenant.group}"
+        response = send(tenant.client, method, path, body)
+        check_answer(response)
+        if response.status_code >= 400:
+            assert groups_state() == before, (method, body, response.text)
+        else:
+            assert response.status_code == (201 if method == "POST" else 204), response.text
+        assert tenant.client.get("/groups").status_code == 200
+
+    probe()
 
 
 # -- photos -------------------------------------------------------------------------------
@@ -347,6 +423,17 @@ KNOWN_BAD: list[tuple[str, str, dict[str, Any], int, str]] = [
      413, "RequestEntityTooLarge"),
     ("PUT", f"/users/{RAY}/photo/$value",
      {"content": b"hello", "headers": {"Content-Type": "text/plain"}}, 415, "UnsupportedMediaType"),
+    # issue 14
+    ("GET", "/users", {"params": {"$filter": "(" * 5000 + "displayName eq 'a'" + ")" * 5000}},
+     400, "BadRequest"),
+    ("GET", "/users", {"params": {"$search": '"displayName:ra"'}}, 400, "Request_UnsupportedQuery"),
+    ("GET", "/users", {"params": {"$expand": "manager,memberOf"}}, 400, "Request_BadRequest"),
+    ("GET", f"/users/{RAY}/manager", {}, 404, "Request_ResourceNotFound"),
+    ("POST", "/groups", {"json": {"displayName": "x"}}, 400, "Request_BadRequest"),
+    ("PATCH", f"/users/{RAY}/events/{GUID}", {"json": {"subject": "x"}}, 404, "ErrorItemNotFound"),
+    ("POST", "/users/ray.ross@contoso.com/checkMemberGroups", {"json": {"groupIds": "x"}}, 400,
+     "Request_BadRequest"),
+    ("POST", "/directoryObjects/getByIds", {"json": {"ids": []}}, 400, "Request_BadRequest"),
     ("POST", f"/users/{RAY}/events",
      {"json": {"subject": "x", "start": {"dateTime": "0001-01-01T00:00:00",
                                          "timeZone": "Pacific Standard Time"},

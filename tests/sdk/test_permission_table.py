@@ -120,6 +120,57 @@ def add_member_request(w: World) -> tuple[str, dict[str, Any]]:
     return f"/groups/{group(w)}/members/$ref", {"json": {"@odata.id": ref}}
 
 
+def new_event(w: World) -> tuple[str, str, str]:
+    """A fresh user's default calendar with one event: (user id, calendar id, event id)."""
+    uid = fresh_user(w)
+    calendar = mailbox.default_calendar(w.tenant, uid)
+    event, _ = mailbox.create_event(w.tenant, uid, calendar.id, dict(EVENT))
+    return uid, calendar.id, event.id
+
+
+def event_path(form: str) -> Callable[[World], str]:
+    def build(w: World) -> str:
+        uid, cid, eid = new_event(w)
+        return form.format(uid=uid, cid=cid, eid=eid)
+    return build
+
+
+def fresh_group(w: World) -> str:
+    n = next(_n)
+    return w.tenant.add_group({"displayName": f"Walk group {n}", "mailNickname": f"wg{n}"}).id
+
+
+def owner_to_remove(w: World) -> str:
+    gid, uid = fresh_group(w), fresh_user(w)
+    w.tenant.add_owner(gid, uid)
+    return f"/groups/{gid}/owners/{uid}/$ref"
+
+
+def managed_user(w: World) -> str:
+    uid = fresh_user(w)
+    w.tenant.set_manager(uid, w.tenant.user_by_id_or_upn(RAY).id)
+    return uid
+
+
+def new_group_body() -> dict[str, Any]:
+    n = next(_n)
+    return {"displayName": f"New group {n}", "mailEnabled": False, "mailNickname": f"ng{n}",
+            "securityEnabled": True}
+
+
+def ref_to(path: Callable[[World], str], target: Callable[[World], str]) -> Build:
+    return lambda w: (path(w), {"json": {"@odata.id": f"{GRAPH}/directoryObjects/{target(w)}"}})
+
+
+MEMBER_OF = "/v1.0/<any(users,groups):kind>/<key>"
+WINDOW = "startDateTime=2026-01-01T00:00:00Z&endDateTime=2026-02-01T00:00:00Z"
+EVENT_FORMS = {"/v1.0/users/<key>/events/<event_id>": "/users/{uid}/events/{eid}",
+               "/v1.0/users/<key>/calendar/events/<event_id>": "/users/{uid}/calendar/events/{eid}",
+               "/v1.0/users/<key>/calendars/<calendar_id>/events/<event_id>":
+                   "/users/{uid}/calendars/{cid}/events/{eid}"}
+GRAPH = "https://graph.microsoft.com/v1.0"
+
+
 # (URL rule as Flask has it, method) -> how to build a request that succeeds when allowed.
 CASES: dict[tuple[str, str], Build] = {
     ("/v1.0/users", "GET"): get("/users"),
@@ -163,6 +214,8 @@ CASES: dict[tuple[str, str], Build] = {
     ("/v1.0/organization/<org_id>", "GET"): get(lambda w: f"/organization/{w.tenant.id}"),
     ("/v1.0/users/<key>/photo", "GET"): get(lambda w: f"/users/{user_with_photo(w)}/photo"),
     ("/v1.0/users/<key>/photo", "DELETE"): get(lambda w: f"/users/{user_with_photo(w)}/photo"),
+    ("/v1.0/users/<key>/photo/$value", "DELETE"):
+        get(lambda w: f"/users/{user_with_photo(w)}/photo/$value"),
     ("/v1.0/users/<key>/photo/$value", "GET"):
         get(lambda w: f"/users/{user_with_photo(w)}/photo/$value"),
     ("/v1.0/users/<key>/photo/$value", "PUT"): send_png(lambda w: f"/users/{fresh_user(w)}/photo/$value"),
@@ -179,6 +232,52 @@ CASES: dict[tuple[str, str], Build] = {
         send_json(lambda w: f"/users/{RAY}/calendar/events", EVENT),
     ("/v1.0/users/<key>/events", "GET"): get(f"/users/{RAY}/events"),
     ("/v1.0/users/<key>/events", "POST"): send_json(lambda w: f"/users/{RAY}/events", EVENT),
+    # issue 14: relationships, group writes, events by id
+    (MEMBER_OF + "/<any(memberOf,transitiveMemberOf):name>", "GET"): get(f"/users/{RAY}/memberOf"),
+    (MEMBER_OF + "/<any(memberOf,transitiveMemberOf):name>/<cast>", "GET"):
+        get(lambda w: f"/groups/{group(w)}/transitiveMemberOf/microsoft.graph.group"),
+    (MEMBER_OF + "/<any(memberOf,transitiveMemberOf):name>/<cast>/$count", "GET"):
+        get(f"/users/{RAY}/memberOf/microsoft.graph.group/$count"),
+    ("/v1.0/groups/<group_id>/<any(members,transitiveMembers):name>/<cast>/$count", "GET"):
+        get(lambda w: f"/groups/{group(w)}/members/microsoft.graph.user/$count"),
+    ("/v1.0/<any(users,groups,directoryObjects):kind>/<key>/checkMemberGroups", "POST"):
+        send_json(lambda w: f"/directoryObjects/{group(w)}/checkMemberGroups",
+                  lambda: {"groupIds": []}),
+    ("/v1.0/<any(users,groups,directoryObjects):kind>/<key>/getMemberGroups", "POST"):
+        send_json(lambda w: f"/users/{RAY}/getMemberGroups", {"securityEnabledOnly": True}),
+    ("/v1.0/directoryObjects/<object_id>", "GET"): get(lambda w: f"/directoryObjects/{group(w)}"),
+    ("/v1.0/directoryObjects/getByIds", "POST"):
+        lambda w: ("/directoryObjects/getByIds",
+                   {"json": {"ids": [group(w)], "types": ["group"]}}),
+    ("/v1.0/groups", "POST"): send_json(lambda w: "/groups", new_group_body),
+    ("/v1.0/groups/$count", "GET"): get("/groups/$count"),
+    ("/v1.0/groups/<group_id>", "DELETE"): get(lambda w: f"/groups/{fresh_group(w)}"),
+    ("/v1.0/groups/<group_id>", "PATCH"):
+        send_json(lambda w: f"/groups/{fresh_group(w)}", {"description": "Walked"}),
+    ("/v1.0/groups/<group_id>/owners", "GET"): get(lambda w: f"/groups/{group(w)}/owners"),
+    ("/v1.0/groups/<group_id>/owners/$ref", "POST"):
+        ref_to(lambda w: f"/groups/{fresh_group(w)}/owners/$ref", fresh_user),
+    ("/v1.0/groups/<group_id>/owners/<owner_id>/$ref", "DELETE"): get(owner_to_remove),
+    **{(rule, "GET"): get(event_path(form)) for rule, form in EVENT_FORMS.items()},
+    **{(rule, "PATCH"): send_json(event_path(form), {"subject": "Walked"})
+       for rule, form in EVENT_FORMS.items()},
+    **{(rule, "DELETE"): get(event_path(form)) for rule, form in EVENT_FORMS.items()},
+    ("/v1.0/users/<key>/calendarView", "GET"): get(f"/users/{RAY}/calendarView?{WINDOW}"),
+    ("/v1.0/users/<key>/calendar/calendarView", "GET"):
+        get(f"/users/{RAY}/calendar/calendarView?{WINDOW}"),
+    ("/v1.0/users/<key>/calendars/<calendar_id>/calendarView", "GET"):
+        get(cal_path(f"/calendarView?{WINDOW}")),
+    ("/v1.0/users/<key>/directReports", "GET"): get(f"/users/{RAY}/directReports"),
+    ("/v1.0/users/<key>/directReports/<cast>", "GET"):
+        get(f"/users/{RAY}/directReports/microsoft.graph.user"),
+    ("/v1.0/users/<key>/manager", "GET"): get(lambda w: f"/users/{managed_user(w)}/manager"),
+    ("/v1.0/users/<key>/manager/$ref", "GET"):
+        get(lambda w: f"/users/{managed_user(w)}/manager/$ref"),
+    ("/v1.0/users/<key>/manager/$ref", "PUT"):
+        ref_to(lambda w: f"/users/{fresh_user(w)}/manager/$ref",
+               lambda w: w.tenant.user_by_id_or_upn(RAY).id),
+    ("/v1.0/users/<key>/manager/$ref", "DELETE"):
+        get(lambda w: f"/users/{managed_user(w)}/manager/$ref"),
 }
 
 
