@@ -266,10 +266,15 @@ def stop_signals() -> Iterator[threading.Event]:
 
 def _serve(world: Any, doc: dict[str, Any], scenario: str, host: str, port_file: str | None,
            log_requests: bool, stop: threading.Event) -> None:
+    from mocks import exposure, guard
     from mocks.serving import ServedWorld
 
     client_id, client_secret = _app_credentials(world)
     api_key = _emply_key(world, doc)
+    if exposure.beyond_loopback(host):  # F8: nothing predictable is left open to the network
+        api_key = exposure.fresh_credentials(world)
+        client_id, client_secret = _app_credentials(world)
+    guard.install_log_redaction()  # F9: --log-requests never shows a secret
     served = ServedWorld(world, host=host, quiet=not log_requests)
     try:
         served.start()
@@ -370,10 +375,10 @@ def _wait_until_answering(served: Any, timeout: float = 10.0) -> None:
 
 def _write_json(path: Path, info: dict[str, Any]) -> None:
     """Write atomically, so a reader polling for the file never sees half of it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    from mocks.exposure import write_private
+
     try:
-        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_private(path, json.dumps(info, indent=2) + "\n")  # F10: 0600, it holds secrets
     except OSError as exc:
         raise Failure(f"cannot write the port file {path}: {exc.strerror or exc}") from None
 

@@ -31,6 +31,24 @@ Feature: Safety nets around the sync
     Then Nina Holm is deactivated with the reason "left_synced_groups"
 
   @SAFE-2
+  Scenario: Deactivating exactly the threshold's share of the synced users is not held
+    Given the deactivation threshold is 2 users and 25 percent
+    And the sync has run
+    When 8 of the extra members leave the Entra group "Employee"
+    And the sync runs
+    Then the last run ended "success"
+    And 8 users are deactivated in Emply
+
+  @SAFE-2
+  Scenario: One more than the threshold's share is held
+    Given the deactivation threshold is 2 users and 25 percent
+    And the sync has run
+    When 9 of the extra members leave the Entra group "Employee"
+    And the sync runs
+    Then the run is held
+    And the list of deactivated users is empty
+
+  @SAFE-2
   Scenario: A run that would deactivate too many users is held until a person confirms it
     Given the sync has run
     When 25 of the extra members leave the Entra group "Employee"

@@ -7,12 +7,18 @@ Tests move it with :meth:`SimClock.advance`; nothing in the world sleeps on it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 DEFAULT_START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+# The simulation's range: every timer computed from "now" (the next sync slot, delta links,
+# deleted-item retention, token lifetimes) must fit in a datetime, so the clock keeps far
+# from datetime's limits. A move beyond is refused (ValueError), never half done.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 Listener = Callable[[datetime, datetime], None]
 
@@ -25,7 +31,7 @@ class SimClock:
     """
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = _aware(start or DEFAULT_START)
+        self._now = check_instant(_aware(start or DEFAULT_START))
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
 
@@ -34,13 +40,21 @@ class SimClock:
             return self._now
 
     def advance(self, delta: timedelta | float) -> datetime:
-        """Move the clock forward by ``delta`` (a timedelta or seconds)."""
+        """Move the clock forward by ``delta`` (a timedelta or seconds); a move that is not a
+        finite number of seconds, or that would pass :data:`LATEST`, raises ValueError."""
         if not isinstance(delta, timedelta):
-            delta = timedelta(seconds=float(delta))
+            seconds = float(delta)
+            if not math.isfinite(seconds):
+                raise ValueError(f"the clock moves by a finite number of seconds, not {delta!r}")
+            if seconds > (LATEST - EARLIEST).total_seconds():
+                raise ValueError(f"the simulation clock cannot move past {isoformat_z(LATEST)}")
+            delta = timedelta(seconds=seconds)
         if delta < timedelta(0):
             raise ValueError("the simulation clock cannot move backwards")
         with self._lock:
             old = self._now
+            if delta > LATEST - old:
+                raise ValueError(f"the simulation clock cannot move past {isoformat_z(LATEST)}")
             self._now = old + delta
             new = self._now
         for listener in list(self._listeners):
@@ -62,6 +76,14 @@ class SimClock:
     def unsubscribe(self, listener: Listener) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
+
+
+def check_instant(value: datetime) -> datetime:
+    """``value`` when it lies in the simulation's range, else ValueError naming the range."""
+    if not EARLIEST <= _aware(value) <= LATEST:
+        raise ValueError(f"the simulation clock runs from {isoformat_z(EARLIEST)} to "
+                         f"{isoformat_z(LATEST)}; {value.isoformat()} is outside")
+    return value
 
 
 def _aware(value: datetime) -> datetime:

@@ -14,7 +14,7 @@ import threading
 
 from werkzeug.serving import make_server
 
-from mocks import scenarios
+from mocks import guard, scenarios
 from mocks.emply.entra_admin import register_admin_app
 from mocks.inprocess import InProcess
 from mocks.world import World
@@ -29,6 +29,7 @@ class Dashboard:
             register_admin_app(self.world.tenant)
         self.sim = InProcess(self.world)
         app = self.sim.emply_app
+        protect(app)  # F12: plain HTTP answers only loopback Host names
         app.config["EMPLY_SCENARIO"] = (scenario, doc)
         self._server = make_server("127.0.0.1", port, app, threaded=True)
         self.port = self._server.server_port
@@ -73,6 +74,14 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         dashboard._server.server_close()
         dashboard.sim.close()
+
+
+def protect(app) -> None:
+    """F12: on plain HTTP only loopback host names are answered (no DNS rebinding)."""
+    from mocks.emply.app import error
+
+    guard.install_host_check(app, lambda status, message: error(
+        status, "misdirected_request", message[:1].upper() + message[1:] + "."))
 
 
 if __name__ == "__main__":

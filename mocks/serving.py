@@ -32,6 +32,7 @@ from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 from flask import Flask
 
+from mocks import exposure
 from mocks.inprocess import emply_app
 
 _WILDCARD = ("0.0.0.0", "::", "")
@@ -150,7 +151,7 @@ class ServedWorld:
         self.sim_token = self.world.sim_token
         url_host = "127.0.0.1" if self.host in _WILDCARD else self.host
         ca = trustme.CA()
-        cert = ca.issue_cert(*sorted({"127.0.0.1", "localhost", url_host}))
+        cert = ca.issue_cert(*exposure.certificate_names(self.host))  # names the host (F8)
         self._tmpdir = tempfile.mkdtemp(prefix="emply-sim-ca-")
         ca_path = Path(self._tmpdir) / "ca.pem"
         ca.cert_pem.write_to_path(str(ca_path))

@@ -37,6 +37,7 @@ class Directory:
         self.groups_link: str | None = None
         self.tenant_hybrid = False
         self.domains: frozenset[str] = frozenset()
+        self.default_domain: str | None = None  # EXT-1's home for sign-in names
         self._load()
 
     @property
@@ -126,7 +127,7 @@ class Directory:
         self.store.put("directory", {
             "groups": list(self.groups), "usersLink": self.users_link,
             "groupsLink": self.groups_link, "tenantHybrid": self.tenant_hybrid,
-            "domains": sorted(self.domains)})
+            "domains": sorted(self.domains), "defaultDomain": self.default_domain})
 
     def _load(self) -> None:
         meta = self.store.get("directory")
@@ -135,6 +136,7 @@ class Directory:
         self.groups = tuple(meta["groups"])
         self.users_link, self.groups_link = meta["usersLink"], meta["groupsLink"]
         self.tenant_hybrid, self.domains = meta["tenantHybrid"], frozenset(meta["domains"])
+        self.default_domain = meta.get("defaultDomain")
         with self.store.transaction() as db:
             self.users = {row[0]: EntraUser(**_restore(json.loads(row[1])))
                           for row in db.execute("SELECT id, data FROM entra_users")}

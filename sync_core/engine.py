@@ -13,7 +13,7 @@ import secrets
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -21,8 +21,8 @@ from sync_core import rules
 from sync_core.directory import Directory
 from sync_core.entra import EntraAdapter
 from sync_core.graph import GraphError
-from sync_core.model import Action, EmplyView, EntraView, LastState, Plan, Settings
-from sync_core.store import Store
+from sync_core.model import Action, EmplyView, EntraView, LastState, Plan, Refused, Settings
+from sync_core.store import LOG_ACTION, Store
 
 INTERVAL = timedelta(minutes=30)
 RUNS_PER_DAY = 48
@@ -33,7 +33,7 @@ class EmplyPort(Protocol):
 
     def settings(self) -> Settings | None: ...
     def read(self, links: dict[str, str]) -> EmplyView: ...
-    def apply(self, action: Action, entra: EntraAdapter, store: Store) -> None: ...
+    def apply(self, action: Action, entra: EntraAdapter, store: Store) -> Action | None: ...
     def now(self) -> datetime: ...
 
 
@@ -82,12 +82,16 @@ class SyncEngine:
         self.next_due = start + INTERVAL
 
     def on_clock(self, old: datetime, new: datetime) -> None:
-        """Clock listener: run every 30-minute slot that came due, never overlapping."""
-        while self.next_due is not None and self.next_due <= new:
-            self.next_due += INTERVAL
-            # A run under way covers this slot; with no integration there is nothing to run.
-            with contextlib.suppress(AlreadyRunning, NotConfigured):
-                self.run("schedule")
+        """Clock listener: a 30-minute slot that came due starts a run, never overlapping.
+        Decision (SYNC-2): like a scheduler that was asleep, the slots a jump of the clock
+        missed coalesce into one run at the new time, so a jump of years returns at once."""
+        if self.next_due is None or self.next_due > new:
+            return
+        missed = (new - self.next_due) // INTERVAL + 1
+        self.next_due += missed * INTERVAL
+        # A run under way covers this slot; with no integration there is nothing to run.
+        with contextlib.suppress(AlreadyRunning, NotConfigured):
+            self.run("schedule")
 
     @property
     def running(self) -> bool:
@@ -154,7 +158,8 @@ class SyncEngine:
         view = EntraView(
             users=directory.users,
             members={g: tuple(directory.members.get(g, ())) for g in settings.group_ids},
-            tenant_hybrid=directory.tenant_hybrid, domains=directory.domains)
+            tenant_hybrid=directory.tenant_hybrid, domains=directory.domains,
+            default_domain=directory.default_domain)
         in_scope = sorted({m for members in view.members.values() for m in members
                            if m in directory.users})
         if only is not None:
@@ -215,6 +220,7 @@ class SyncEngine:
         view = self.entra.read_directory(group_ids)
         if not view.complete:
             raise GraphError("GET", "directory", None, "incomplete", "; ".join(view.errors))
+        directory.default_domain = view.default_domain
         directory.replace(view.users, view.members, view.tenant_hybrid, view.domains,
                           users_link, groups_link)
         # SAFE-1: until a run has applied, everyone read is still due for per-user reads,
@@ -259,7 +265,7 @@ class SyncEngine:
         self.entra.expect_photos(a.entra_id for a in result.actions
                                  if a.kind == "set_photo" and a.entra_id)
         for action in result.actions:
-            status, error = self._apply_one(action, result.state)
+            status, error, action = self._apply_one(action, result.state)
             if status == "failure" and action.entra_id:
                 failed.add(action.entra_id)
             self.store.log_change(run_id, self._now(), action, status, error)
@@ -284,22 +290,25 @@ class SyncEngine:
         self.store.finish_run(run_id, status, self._now(), dict(counts), message)
         return RunResult(run_id, status, dict(counts), message, described)
 
-    def _apply_one(self, action: Action, state: LastState) -> tuple[str, str | None]:
+    def _apply_one(self, action: Action, state: LastState) -> tuple[str, str | None, Action]:
+        """Apply one action; returns its status, the error, and the action as applied (with
+        the Emply id of a user made in this run filled in)."""
         if action.kind == "skip":
-            return "skipped", None
+            return "skipped", None, action
         if action.kind == "error":
-            return "failure", action.reason
+            return "failure", action.reason, action
         try:
-            self.emply.apply(action, self.entra, self.store)
+            action = self.emply.apply(action, self.entra, self.store) or action
         except GraphError as exc:
             if action.kind == "update_entra" and exc.status == 400:
                 # SYNC-11: Graph refused an on-premises-mastered change; not retried.
                 state.refused_entra_updates[action.entra_id or ""] = rules._digest(action.new)
-                return "skipped", f"SYNC-11: Graph refused the change: {exc.message}"
-            return "failure", str(exc)
-        except (ValueError, KeyError) as exc:
-            return "failure", str(exc)
-        return "success", None
+                return "skipped", f"SYNC-11: Graph refused the change: {exc.message}", action
+            return "failure", str(exc), action
+        except (Refused, ValueError, KeyError) as exc:
+            # An Emply refusal is one failed change; the run goes on and ends partial.
+            return "failure", str(exc), action
+        return "success", None, action
 
     # -- one user on demand -------------------------------------------------------------
     def sync_user(self, key: str) -> RunResult:
@@ -352,12 +361,11 @@ def _only_user(result: Plan, entra_id: str) -> Plan:
 
 
 def _describe(action: Action, status: str, error: str | None = None) -> dict[str, Any]:
-    data = asdict(action)
-    data.pop("data", None)
-    data["status"] = status
-    if error:
-        data["error"] = error
-    return data
+    """A change in the run log's one shape (the same keys as ``Store.changes``)."""
+    return {"kind": action.kind, "action": LOG_ACTION.get(action.kind, "other"),
+            "status": status, "rule": action.rule, "reason": action.reason,
+            "entraId": action.entra_id, "emplyUserId": action.emply_id or None,
+            "email": action.email, "old": action.old, "new": action.new, "error": error}
 
 
 def new_password() -> str:

@@ -41,6 +41,8 @@ class EntraAdapter:
             if org:
                 view.tenant_hybrid = bool(org[0].get("onPremisesSyncEnabled"))
                 view.domains = frozenset(d["name"].lower() for d in org[0].get("verifiedDomains", []))
+                view.default_domain = next((d["name"].lower() for d in org[0].get(
+                    "verifiedDomains", []) if d.get("isDefault")), None)
             for item in self.graph.collect("users", {"$select": USER_SELECT, "$top": "999"}):
                 user = entra_user(item)
                 view.users[user.id] = user

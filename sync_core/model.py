@@ -92,6 +92,7 @@ class EntraView:
     events: dict[str, tuple[EntraEvent, ...]] = field(default_factory=dict)  # by calendar id
     tenant_hybrid: bool = False
     domains: frozenset[str] = frozenset()  # verified domains, lower case
+    default_domain: str | None = None  # the tenant's default verified domain (EXT-1)
     complete: bool = True
     errors: tuple[str, ...] = ()
     _groups_by_user: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
@@ -137,6 +138,9 @@ class EmplyUser:
     calendars: tuple[EmplyCalendar, ...] = ()
     photo_etag: str | None = None  # etag of the Entra photo the sync copied (PIC-1)
     photo_from_entra: bool = False
+    # EXT-1: made by hand in Emply and created in Entra by the sync; the group rules never
+    # deactivate such a user (their status follows DEL-1 and hand actions only).
+    created_in_entra: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +177,9 @@ class EmplyView:
     admin_roles: frozenset[str] = frozenset()
     role_names: dict[str, str] = field(default_factory=dict)
     deleted_entra_links: frozenset[str] = frozenset()  # Entra ids of users deleted in Emply
+    # DEL-1 does not reach back: Entra ids of users deleted in Emply (or whose employee was
+    # archived) while "delete in Entra ID" was off; they stay in Entra.
+    kept_in_entra: frozenset[str] = frozenset()
     events: tuple[EmplyEvent, ...] = ()
     # Microsoft 365 events Emply shows, by Entra calendar id: {(event id, subject, start, end)}
     shown_events: dict[str, frozenset[tuple[str, str, str, str]]] = field(default_factory=dict)
@@ -257,6 +264,10 @@ class Action:
     @property
     def changes_something(self) -> bool:
         return self.kind not in ("skip", "error")
+
+
+class Refused(Exception):
+    """The host system (Emply) refused one change; the run logs it as failed and goes on."""
 
 
 @dataclass

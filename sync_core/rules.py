@@ -58,6 +58,7 @@ class _Context:
     retired_roles: frozenset[str]
     group_names: dict[str, str]
     actions: list[Action] = field(default_factory=list)
+    taken_upns: set[str] | None = None  # EXT-1: sign-in names in use, filled when needed
 
     def role_name(self, role: str | None) -> str:
         return self.emply.role_names.get(role or "", role or "(none)")
@@ -194,7 +195,8 @@ def _deleted_in_emply(ctx: _Context, state: LastState) -> None:
         if entra_user is None:
             continue  # already gone from Entra
         email = entra_user.email
-        if ctx.settings.delete_in_entra:
+        # Decision: DEL-1 does not reach back; deleted while the setting was off, they stay.
+        if ctx.settings.delete_in_entra and uid not in ctx.emply.kept_in_entra:
             if entra_user.hybrid:
                 _say_once(ctx, state, f"hybrid-delete:{uid}", Action(
                     "skip", "SYNC-11", "not deleted in Entra: the user is synced from on-premises "
@@ -270,6 +272,8 @@ def _status(ctx: _Context, user: EmplyUser, entra_user: EntraUser | None, groups
     whether the user is active once the plan is applied."""
     if entra_user is None:
         cause = DELETED_IN_ENTRA
+    elif user.created_in_entra:
+        cause = None  # EXT-1: made in Emply; the group rules never deactivate them
     elif not entra_user.account_enabled:
         cause = DISABLED_IN_ENTRA
     elif not groups:
@@ -435,7 +439,8 @@ def _write_to_entra(ctx: _Context, state: LastState, user: EmplyUser,
         return
     employee = ctx.emply.employees.get(user.employee_id or "")
     archived = employee is not None and employee.status == "Archived"
-    if ctx.settings.delete_in_entra and archived:
+    # Decision: DEL-1 does not reach back to employees archived while the setting was off.
+    if ctx.settings.delete_in_entra and archived and entra_user.id not in ctx.emply.kept_in_entra:
         if entra_user.hybrid:
             ctx.actions.append(_hybrid_skip(entra_user, user, "delete"))
         else:
@@ -498,25 +503,49 @@ def _unlinked_user(ctx: _Context, user: EmplyUser) -> None:
             "skip", "EXT-1", "not created in Entra: a user with this e-mail already exists "
             "there outside the synced groups", emply_id=user.id, email=user.email))
         return
-    domain = email.rpartition("@")[2]
-    if ctx.entra.domains and domain not in ctx.entra.domains:
-        ctx.actions.append(Action(
-            "error", "EXT-1", f"not created in Entra: '{domain}' is not a verified domain of "
-            "the tenant", emply_id=user.id, email=user.email))
-        return
-    data = {"userPrincipalName": user.email, "mail": user.email,
+    local, _, domain = user.email.strip().rpartition("@")
+    reason = "a user made in Emply; 'create in Entra ID' is on"
+    data = {"userPrincipalName": user.email.strip(), "mail": user.email.strip(),
             "displayName": f"{user.first_name} {user.last_name}".strip() or user.email,
             "givenName": user.first_name, "surname": user.last_name}
+    if ctx.entra.domains and domain.casefold() not in ctx.entra.domains:
+        # Decision: another domain is no reason to refuse. The sign-in name goes on the
+        # tenant's default verified domain; the e-mail stays in mail and otherMails.
+        home = ctx.entra.default_domain or min(ctx.entra.domains)
+        upn = _unique_upn(ctx, local, home)
+        data.update(userPrincipalName=upn, otherMails=[user.email.strip()])
+        reason += (f"; '{domain}' is not a verified domain of the tenant, so the sign-in "
+                   f"name is {upn} on the default domain and the e-mail is kept in mail")
+    _upns(ctx).add(data["userPrincipalName"].casefold())
     ctx.actions.append(Action(
-        "create_in_entra", "EXT-1", "a user made in Emply; 'create in Entra ID' is on",
+        "create_in_entra", "EXT-1", reason,
         emply_id=user.id, email=user.email, old=None, new=data, data=data))
+
+
+def _unique_upn(ctx: _Context, local: str, domain: str) -> str:
+    """EXT-1: ``local@domain``, with a number added when an Entra user (or an earlier create
+    of this run) already has that sign-in name."""
+    local = "".join(c for c in local if c.isalnum() or c in "._-'") or "user"
+    candidate, n = f"{local}@{domain}", 2
+    while candidate.casefold() in _upns(ctx):
+        candidate, n = f"{local}{n}@{domain}", n + 1
+    return candidate
+
+
+def _upns(ctx: _Context) -> set[str]:
+    if ctx.taken_upns is None:
+        ctx.taken_upns = {u.user_principal_name.casefold() for u in ctx.entra.users.values()}
+    return ctx.taken_upns
 
 
 # -- SAFE-2 ---------------------------------------------------------------------------
 def _deactivation_threshold(ctx: _Context, result: Plan, lifted: bool) -> None:
     """SAFE-2: hold a run that would deactivate too many users at once."""
     deactivations = len(result.of_kind("deactivate"))
-    active_synced = sum(1 for u in ctx.emply.users.values() if u.entra_id and u.active)
+    # The base is the synced users only: hand-made users (EXT-1), even once created in
+    # Entra, are never deactivated by the group rules and do not dilute the threshold.
+    active_synced = sum(1 for u in ctx.emply.users.values()
+                        if u.entra_id and u.active and not u.created_in_entra)
     limit = ctx.settings.threshold_ratio * active_synced
     if lifted or deactivations < ctx.settings.threshold_min or deactivations <= limit:
         return

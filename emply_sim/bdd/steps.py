@@ -18,7 +18,6 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -29,7 +28,7 @@ from emply_sim.bdd.system import Harness, StepFailure
 ON_OFF = {"on": True, "off": False}
 ENTRA_FIELDS = {"first name": "givenName", "last name": "surname", "display name": "displayName",
                 "job title": "jobTitle", "department": "department", "e-mail": "mail",
-                "mobile phone": "mobilePhone"}
+                "mobile phone": "mobilePhone", "sign-in name": "userPrincipalName"}
 EMPLY_FIELDS = {"first name": "firstName", "last name": "lastName", "language": "language",
                 "time zone": "timeZone", "currency": "currency", "e-mail": "email"}
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -224,10 +223,23 @@ def minutes_pass(emply_sim: Harness, minutes: str) -> None:
 
 
 @when("a day passes")
+def a_day_passes(emply_sim: Harness) -> None:
+    """One jump of a day: the slots it skips coalesce into one run (SYNC-2)."""
+    emply_sim.advance(24 * 3600)
+
+
+@when(parsers.re(r"(?P<days>\d+) days? pass(es)? at once"))
+def days_pass_at_once(emply_sim: Harness, days: str) -> None:
+    """One jump of the clock (SYNC-2: the skipped slots coalesce into one run)."""
+    emply_sim.advance(int(days) * 24 * 3600)
+
+
 @when("a day of scheduled runs passes")
 @given("a day of scheduled runs has passed")
-def a_day_passes(emply_sim: Harness) -> None:
-    emply_sim.advance(24 * 3600)
+def a_day_of_runs_passes(emply_sim: Harness) -> None:
+    """A day with the scheduler awake: the clock moves 30 minutes at a time, 48 runs."""
+    for _ in range(48):
+        emply_sim.advance(30 * 60)
 
 
 @when(parsers.parse("the clock reaches {day}"))
@@ -675,6 +687,14 @@ def run_status(emply_sim: Harness, status: str) -> None:
     assert run.get("status") == status, f"the last run ended {run.get('status')!r}: {run}"
 
 
+@then(parsers.parse('the latest run in the run log ended "{status}"'))
+def latest_run_status(emply_sim: Harness, status: str) -> None:
+    response = emply_sim.expect(emply_sim.emply("GET", "/integrations/entra-id/runs",
+                                                params={"limit": 1}), "reading the run log")
+    [run] = response.json()["value"]
+    assert run["status"] == status, f"the latest run ended {run['status']!r}: {run}"
+
+
 @then("the run is held")
 def run_held(emply_sim: Harness) -> None:
     run_status(emply_sim, "held")
@@ -920,13 +940,13 @@ def in_deleted_users(emply_sim: Harness, person: str) -> None:
 @then(parsers.parse("{person} is still an Entra user"))
 @then(parsers.parse("{person} is an Entra user"))
 def is_entra_user(emply_sim: Harness, person: str) -> None:
-    response = emply_sim.graph("GET", f"/users/{quote(emply_sim.upn(person))}")
+    response = emply_sim.find_entra_user(person)
     assert response.status_code == 200, f"{person} is not an Entra user: {response.text[:200]}"
 
 
 @then(parsers.parse("{person} is not an Entra user"))
 def not_entra_user(emply_sim: Harness, person: str) -> None:
-    response = emply_sim.graph("GET", f"/users/{quote(emply_sim.upn(person))}")
+    response = emply_sim.find_entra_user(person)
     assert response.status_code == 404, f"{person} is an Entra user"
 
 

@@ -291,10 +291,23 @@ class Harness:
     def entra_id(self, name: str) -> str:
         """The Entra object id of a person (remembered, so it is known after a deletion)."""
         if name not in self._entra_ids:
-            response = self.expect(self.graph("GET", f"/users/{quote(self.upn(name))}"),
-                                   f"finding {name} in Entra")
+            response = self.find_entra_user(name)
+            self.expect(response, f"finding {name} in Entra")
             self._entra_ids[name] = response.json()["id"]
         return self._entra_ids[name]
+
+    def find_entra_user(self, name: str) -> httpx.Response:
+        """GET the person's Entra user. Someone made in Emply is found by their e-mail as
+        sign-in name, or else through their Emply user's link (EXT-1 may have given them a
+        sign-in name on the default domain)."""
+        response = self.graph("GET", f"/users/{quote(self.upn(name))}")
+        person = self.builder.people.get(name)
+        if response.status_code == 404 and person is not None and person.upn is None:
+            users = self.emply_users(name)
+            linked = users[0].get("entraObjectId") if users else None
+            if linked:
+                return self.graph("GET", f"/users/{quote(linked)}")
+        return response
 
     def entra_user(self, name: str) -> dict[str, Any] | None:
         response = self.graph("GET", f"/users/{self.entra_id(name)}",

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from mocks.emply.errors import EmplyError
 from mocks.emply.models import SYNC, Emply
 from sync_core.entra import EntraAdapter
 from sync_core.model import (
@@ -19,6 +20,7 @@ from sync_core.model import (
     EmplyEvent,
     EmplyUser,
     EmplyView,
+    Refused,
     Settings,
     SyncedGroup,
     event_key,
@@ -54,7 +56,7 @@ class EmplyAdapter:
         e = self.emply
         with e.lock:
             employee_user = {u.employee_id: u.id for u in e.users.values() if u.employee_id}
-            users = {u.id: _user(u) for u in e.users.values()}
+            users = {u.id: _user(u, e.created_in_entra) for u in e.users.values()}
             employees = {emp.id: _employee(emp, e, employee_user.get(emp.id))
                          for emp in e.employees.values()}
             events = tuple(
@@ -77,20 +79,30 @@ class EmplyAdapter:
                 admin_roles=frozenset(r.id for r in e.roles.values() if r.is_admin),
                 role_names={r.id: r.name for r in e.roles.values()},
                 deleted_entra_links=frozenset(deleted), events=events,
+                kept_in_entra=frozenset(e.kept_in_entra),
                 shown_events={k: frozenset(v) for k, v in shown.items()})
 
-    def apply(self, action: Action, entra: EntraAdapter, store: Store) -> None:
-        """Carry out one action; raises on failure (the engine logs it)."""
-        if action.emply_id == "" and action.entra_id:  # a user created earlier in this run
-            user = self.emply.user_by_entra_id(action.entra_id)
-            if user is None:
-                raise KeyError(f"no Emply user is linked to Entra user {action.entra_id}")
-            action = replace(action, emply_id=user.id)
-        handler = getattr(self, f"_{action.kind}")
-        handler(action, entra, store)
+    def apply(self, action: Action, entra: EntraAdapter, store: Store) -> Action:
+        """Carry out one action and return it as applied (a user made in this run gets its
+        Emply id filled in). Raises on failure; Emply's refusals as :class:`Refused`, so the
+        engine logs one failed change and the run goes on."""
+        try:
+            if action.kind == "create_user":
+                return replace(action, emply_id=self._create_user(action, entra, store))
+            if action.emply_id == "" and action.entra_id:  # a user created earlier in this run
+                user = self.emply.user_by_entra_id(action.entra_id)
+                if user is None:
+                    raise Refused(f"no Emply user is linked to Entra user {action.entra_id}")
+                action = replace(action, emply_id=user.id)
+            if action.kind == "create_in_entra":
+                return replace(action, entra_id=self._create_in_entra(action, entra, store))
+            getattr(self, f"_{action.kind}")(action, entra, store)
+            return action
+        except EmplyError as exc:
+            raise Refused(f"Emply refused the change ({exc.code}): {exc.message}") from exc
 
     # -- one method per action kind -----------------------------------------------
-    def _create_user(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+    def _create_user(self, action: Action, entra: EntraAdapter, store: Store) -> str:
         data = action.data
         body = {"email": data["email"], "firstName": data["firstName"] or data["email"],
                 "lastName": data["lastName"] or "-"}
@@ -107,6 +119,7 @@ class EmplyAdapter:
                 self.emply.set_roles(user.id, data["roles"], SYNC, source="integration",
                                      groups=groups)
         store.link(action.entra_id or "", user.id, _iso(self.now()))
+        return user.id
 
     def _link_user(self, action: Action, entra: EntraAdapter, store: Store) -> None:
         self.emply.link_entra(action.emply_id or "", action.entra_id, SYNC)
@@ -158,12 +171,15 @@ class EmplyAdapter:
     def _update_entra(self, action: Action, entra: EntraAdapter, store: Store) -> None:
         entra.update_user(action.entra_id or "", action.data["changes"])
 
-    def _create_in_entra(self, action: Action, entra: EntraAdapter, store: Store) -> None:
+    def _create_in_entra(self, action: Action, entra: EntraAdapter, store: Store) -> str:
         from sync_core.engine import new_password
 
         entra_id = entra.create_user(action.data, new_password())
-        self.emply.link_entra(action.emply_id or "", entra_id, SYNC)
+        with self.emply.lock:
+            self.emply.link_entra(action.emply_id or "", entra_id, SYNC)
+            self.emply.created_in_entra.add(entra_id)
         store.link(entra_id, action.emply_id or "", _iso(self.now()))
+        return entra_id
 
     def _delete_in_entra(self, action: Action, entra: EntraAdapter, store: Store) -> None:
         entra.delete_user(action.entra_id or "")
@@ -172,7 +188,7 @@ class EmplyAdapter:
             self.emply.deleted_entra_links.discard(action.entra_id or "")
 
 
-def _user(u: Any) -> EmplyUser:
+def _user(u: Any, created_in_entra: set[str]) -> EmplyUser:
     deactivation = u.deactivation
     return EmplyUser(
         id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name,
@@ -185,7 +201,8 @@ def _user(u: Any) -> EmplyUser:
         calendars=tuple(EmplyCalendar(c.entra_calendar_id, c.name, c.is_default, c.enabled)
                         for c in u.calendars),
         photo_etag=u.photo.entra_etag if u.photo else None,
-        photo_from_entra=bool(u.photo and u.photo.entra_etag))
+        photo_from_entra=bool(u.photo and u.photo.entra_etag),
+        created_in_entra=bool(u.entra_object_id) and u.entra_object_id in created_in_entra)
 
 
 def _employee(emp: Any, emply: Emply, user_id: str | None) -> Employee:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import re
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from mocks import guard
 from mocks.emply import openapi
 from mocks.emply.errors import EmplyError
 from mocks.emply.pages import bp as pages_bp
@@ -21,36 +21,21 @@ from mocks.emply.responses import bp
 from mocks.emply.sync_routes import bp as sync_bp
 
 REQUEST_LOG = logging.getLogger("mocks.emply.requests")
-_SECRET_PARAM = re.compile(r"(?i)(apiKey=)[^&\s\"']*")
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
                  411: "length_required", 413: "payload_too_large", 414: "uri_too_long",
-                 415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests"}
+                 415: "unsupported_media_type", 421: "misdirected_request", 422: "unprocessable",
+                 429: "too_many_requests"}
 
-
-def redact(text: str) -> str:
-    """``text`` with the value of every ``apiKey=`` parameter replaced by ``[REDACTED]``."""
-    return _SECRET_PARAM.sub(r"\1[REDACTED]", text)
-
-
-class RedactApiKeys(logging.Filter):
-    """A log filter that removes API keys from a record's formatted message."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+# Secrets in request logs (apiKey, simToken, client_secret, access_token...) are redacted.
+redact = guard.redact
+RedactApiKeys = guard.RedactSecrets
 
 
 def install_log_redaction() -> None:
-    """Redact API keys in werkzeug's access log (it logs full request lines), ours, and
+    """Redact secrets in werkzeug's access log (it logs full request lines), ours, and
     httpx's (its INFO line shows the URL a client called, ``apiKey`` included)."""
-    for name in ("werkzeug", REQUEST_LOG.name, "httpx"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactApiKeys) for f in logger.filters):
-            logger.addFilter(RedactApiKeys())
+    guard.install_log_redaction(("werkzeug", REQUEST_LOG.name, "httpx"))
 
 
 def error(status: int, code: str, message: str):
@@ -66,6 +51,9 @@ def create_app(world) -> Flask:
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
     install_log_redaction()
+    # Deep or strange JSON bodies are a 400 before any route parses them (F7).
+    guard.install(app, lambda status, message: error(
+        status, _STATUS_CODES.get(status, "bad_request"), message[:1].upper() + message[1:] + "."))
     app.register_blueprint(bp, url_prefix="/v1/<customer>")
     app.register_blueprint(sync_bp, url_prefix="/v1/<customer>")
     app.register_blueprint(pages_bp, url_prefix="/ui")  # demo pages, see mocks/emply/pages.py

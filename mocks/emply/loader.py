@@ -63,7 +63,8 @@ from mocks.emply.models import (
 )
 
 TOP_KEYS = frozenset({"customer", "apiKeys", "departments", "roles", "employees", "users", "events",
-                      "integration", "audit", "journal", "deletedEntraLinks", "syncStore"})
+                      "integration", "audit", "journal", "deletedEntraLinks", "syncStore",
+                      "createdInEntraLinks", "keptInEntraLinks"})
 
 
 class EmplyLoadError(ValueError):
@@ -107,6 +108,8 @@ def load(emply: Emply, doc: dict[str, Any], tenant: Any = None) -> None:
             kind, at = str(item.pop("kind")), parse_time(item.pop("at"), "at")
             emply.journal.append(DomainEvent(len(emply.journal) + 1, kind, at, item))
     emply.deleted_entra_links.update(str(x) for x in _items(doc, "deletedEntraLinks"))
+    emply.created_in_entra.update(str(x) for x in _items(doc, "createdInEntraLinks"))
+    emply.kept_in_entra.update(str(x) for x in _items(doc, "keptInEntraLinks"))
     if doc.get("syncStore") is not None:
         emply.sync_store.update(_mapping(doc["syncStore"]))
     with _at("emply.employees"):
@@ -152,6 +155,8 @@ def dump(emply: Emply) -> dict[str, Any]:
             "audit": [views.audit_entry(a) for a in emply.audit],
             "journal": [views.domain_event(e) for e in emply.journal],
             "deletedEntraLinks": sorted(emply.deleted_entra_links),
+            "createdInEntraLinks": sorted(emply.created_in_entra),
+            "keptInEntraLinks": sorted(emply.kept_in_entra),
             "syncStore": emply.sync_store,
         }
 

@@ -270,6 +270,11 @@ class Emply:
         self.journal: list[DomainEvent] = []
         # Entra ids of linked users deleted in Emply, for DEL-1 ("delete in Entra ID").
         self.deleted_entra_links: set[str] = set()
+        # EXT-1: Entra ids of users made by hand in Emply whose Entra account the sync made.
+        self.created_in_entra: set[str] = set()
+        # DEL-1 does not reach back: Entra ids of users deleted (or whose employee was
+        # archived) while "delete in Entra ID" was off; the sync never deletes them in Entra.
+        self.kept_in_entra: set[str] = set()
         # Whatever the sync core keeps between runs; JSON-shaped, dumped as is.
         self.sync_store: dict[str, Any] = {}
         self._listeners: list[Listener] = []
@@ -608,6 +613,8 @@ class Emply:
                 user = self.employee_user(emp.id)
                 if user is not None and (user.active or user.deactivation.by == SYNC):
                     user.deactivation = Deactivation("employee_archived", SYSTEM, now)
+                if user is not None and user.entra_object_id and not self.settings.delete_in_entra:
+                    self.kept_in_entra.add(user.entra_object_id)
                 events.append(self._record(
                     "employee_archived", employeeId=emp.id, userId=user.id if user else None,
                     entraObjectId=user.entra_object_id if user else None))
@@ -780,6 +787,8 @@ class Emply:
             self.events = {k: e for k, e in self.events.items() if e.user_id != user.id}
             if user.entra_object_id:
                 self.deleted_entra_links.add(user.entra_object_id)
+                if not self.settings.delete_in_entra:
+                    self.kept_in_entra.add(user.entra_object_id)
             self._record("user_deleted", userId=user.id, entraObjectId=user.entra_object_id, by=actor)
 
     def deactivate_user(self, user_id: str, reason: str, actor: str, note: str | None = None) -> User:

@@ -267,9 +267,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                      "nextScheduledRun": _s("string", format="date-time", nullable=True)}),
     "RunDetail": {"allOf": [{"$ref": "#/components/schemas/Run"}, _obj({
         "changes": _list("Change"), "heldPlan": _s("array", nullable=True, items={})})]},
-    "RunResult": _obj({"runId": _s("integer"), "status": _STR,
-                       "counts": _s("object", additionalProperties=_s("integer")),
-                       "message": _NSTR, "changes": _s("array", items={})}),
+    "RunResult": {"allOf": [{"$ref": "#/components/schemas/RunDetail"},
+                            _obj({"runId": _s("integer")})]},
     "Rejected": _obj({"runId": _s("integer"), "status": _STR}),
     "SyncUser": _obj({"entraObjectId": _STR, "userPrincipalName": _STR}),
     "ChangeList": _obj({"value": _list("Change")}),

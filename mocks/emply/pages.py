@@ -24,7 +24,6 @@ import secrets
 from collections import Counter
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -39,6 +38,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from mocks import guard
 from mocks.clock import isoformat_z
 from mocks.emply import readable
 from mocks.emply import tour as faq_tour
@@ -147,11 +147,11 @@ def _guard_request() -> Response | None:
             response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="Strict",
                                 secure=request.is_secure)
             return response
-    if request.method != "GET":
-        origin = request.headers.get("Origin")
-        if origin and origin != "null" and urlsplit(origin).netloc != request.host:
-            return _error_page(403, f"Refused a form sent from another site ({origin}); "
-                                    "the pages only take forms they served themselves.")
+    why = guard.cross_site(require_origin=True)  # F2: Origin null or absent is refused too
+    if why:
+        return _error_page(403, f"Refused a form sent from another site or without its "
+                                f"Origin ({why}); the pages only take forms they served "
+                                "themselves.")
     return None
 
 

@@ -218,10 +218,28 @@ def list_roles():
         return jsonify([views.role(r) for r in e.roles.values()])
 
 
+def _admin_rights_need_settings(what: str) -> None:
+    """F11: granting or removing administrator rights (a role assignment, or a role made or
+    unmade administrator) needs the key's 'settings' permission, not only 'write'; else a
+    write key could make a user administrator and, acting as them, remove the real one."""
+    if "settings" not in g.api_key.permissions:
+        raise EmplyError(403, "insufficient_permission",
+                         f"API key '{g.api_key.name}' lacks the 'settings' permission needed to "
+                         f"{what} (administrator rights).")
+
+
+def _is_admin_role(role_id: str) -> bool:
+    role = emply().roles.get(role_id)
+    return role is not None and role.is_admin
+
+
 @bp.post("/roles")
 @needs("write")
 def create_role():
-    return created(views.role(emply().add_role(body())))
+    data = body()
+    if data.get("isAdministrator") is True:
+        _admin_rights_need_settings("create an administrator role")
+    return created(views.role(emply().add_role(data)))
 
 
 @bp.get("/roles/<role_id>")
@@ -233,7 +251,10 @@ def get_role(role_id: str):
 @bp.patch("/roles/<role_id>")
 @needs("write")
 def update_role(role_id: str):
-    return jsonify(views.role(emply().update_role(role_id, body())))
+    data = body()
+    if "isAdministrator" in data and data["isAdministrator"] != _is_admin_role(role_id):
+        _admin_rights_need_settings("change whether a role is an administrator role")
+    return jsonify(views.role(emply().update_role(role_id, data)))
 
 
 @bp.delete("/roles/<role_id>")
@@ -342,12 +363,16 @@ def assign_role(user_id: str):
     if not isinstance(role_id, str) or not role_id.strip():
         raise EmplyError(400, "missing_field", "'roleId' is required.")
     e = emply()
+    if _is_admin_role(role_id.strip()):
+        _admin_rights_need_settings("grant an administrator role")
     return created(views.assignment(e, e.grant_role(user_id, role_id.strip(), actor())))
 
 
 @bp.delete("/users/<user_id>/roles/<role_id>")
 @needs("write")
 def unassign_role(user_id: str, role_id: str):
+    if _is_admin_role(role_id):
+        _admin_rights_need_settings("remove an administrator role")
     emply().revoke_role(user_id, role_id, actor())
     return no_content()
 

@@ -48,7 +48,7 @@ def _guard(call):
 def trigger_run():
     """SYNC-2: a run on demand; 409 while one is already under way."""
     result = _guard(lambda: engine().run("manual"))
-    return jsonify(result.to_json()), 201
+    return jsonify(_run_document(engine(), result.run_id)), 201
 
 
 @bp.get(f"{BASE}/runs")
@@ -65,14 +65,26 @@ def list_runs():
 @bp.get(f"{BASE}/runs/<int:run_id>")
 @needs("read")
 def get_run(run_id: int):
-    e = engine()
+    if run_id > MAX_RUN_ID:
+        raise EmplyError(404, "run_not_found", f"No sync run with id {run_id}.")
+    return jsonify(_run_document(engine(), run_id))
+
+
+MAX_RUN_ID = 2**63 - 1  # SQLite's largest integer: a bigger id names no run (and no 500)
+
+
+def _run_document(e: SyncEngine, run_id: int) -> dict[str, Any]:
+    """One run in the one shape every route answers with: the run, ``runId`` (its id
+    again, for callers that trigger runs), its changes as the run log holds them, and the
+    staged plan of a held run."""
     run = e.store.run(run_id)
     if run is None:
         raise EmplyError(404, "run_not_found", f"No sync run with id {run_id}.")
     out: dict[str, Any] = run.to_json()
-    out["changes"] = list(reversed(e.store.changes(run_id=run_id, limit=10000)))
+    out["runId"] = run.id
+    out["changes"] = list(reversed(e.store.changes(run_id=run_id, limit=100000)))
     out["heldPlan"] = e.store.run_plan(run_id) if run.status == "held" else None
-    return jsonify(out)
+    return out
 
 
 @bp.post(f"{BASE}/runs/<int:run_id>/confirm")
@@ -81,7 +93,7 @@ def confirm_run(run_id: int):
     """SAFE-2: plan again on current data and apply, threshold lifted for this one run."""
     who = actor()
     result = _guard(lambda: engine().confirm(run_id, who))
-    return jsonify(result.to_json()), 201
+    return jsonify(_run_document(engine(), result.run_id)), 201
 
 
 @bp.post(f"{BASE}/runs/<int:run_id>/reject")
@@ -102,14 +114,14 @@ def sync_one_user():
         raise EmplyError(400, "invalid_body",
                          "Give 'entraObjectId' or 'userPrincipalName' of the Entra user to sync.")
     result = _guard(lambda: engine().sync_user(key.strip()))
-    return jsonify(result.to_json()), 201
+    return jsonify(_run_document(engine(), result.run_id)), 201
 
 
 @bp.get(f"{BASE}/changes")
 @needs("read")
 def list_changes():
     e = engine()
-    run_id = _int_arg("runId", None, 1, None)
+    run_id = _int_arg("runId", None, 1, MAX_RUN_ID)
     return jsonify({"value": e.store.changes(
         run_id=run_id, emply_user_id=request.args.get("userId"),
         rule=request.args.get("rule"), kind=request.args.get("kind"),

@@ -50,6 +50,7 @@ import httpx
 import jwt
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
+from mocks import guard
 from mocks.clock import isoformat_z
 from mocks.sim import TOKEN_NEEDED, token_accepted
 
@@ -90,18 +91,48 @@ class FaultRates:
     retry_after: int = DEFAULT_RETRY_AFTER
 
 
+FAULT_KINDS = ("throttle", "unavailable", "drop")
+
+
 @dataclass
 class FaultRule(FaultRates):
-    """Rates for requests whose path (``/v1.0`` optional) starts with ``path_prefix``."""
+    """Rates for requests whose path (``/v1.0`` optional) starts with ``path_prefix``.
+
+    Aimed faults (issue 15, item 9): ``query`` narrows the rule to requests whose query
+    string has every one of these parameters (``name=value``, or ``name`` alone for any
+    value); ``fault`` names the fault to inject without a draw; ``nth`` limits it to the
+    n-th matching requests (1-based, counted from when the plan was set). So "503 on the
+    second page of group X's members" is ``{"pathPrefix": "/groups/X/members",
+    "fault": "unavailable", "nth": [2]}``, the same at every run, whatever the seed.
+    """
 
     path_prefix: str = "/"
     methods: tuple[str, ...] = ()  # empty: every method
+    query: tuple[tuple[str, str | None], ...] = ()
+    fault: str | None = None
+    nth: tuple[int, ...] = ()
+    seen: int = field(default=0, compare=False)  # matching requests so far
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, query: str = "") -> bool:
         if self.methods and method.upper() not in self.methods:
             return False
         prefix = _strip_version(self.path_prefix).lower()
-        return _strip_version(path).lower().startswith(prefix)
+        if not _strip_version(path).lower().startswith(prefix):
+            return False
+        if self.query:
+            given = parse_qsl(query, keep_blank_values=True)
+            for name, value in self.query:
+                if not any(n.lower() == name.lower() and (value is None or v == value)
+                           for n, v in given):
+                    return False
+        return True
+
+    def aimed(self) -> str | None:
+        """Count one matching request; the fault it gets when the rule aims one, else None."""
+        self.seen += 1
+        if self.fault is None or (self.nth and self.seen not in self.nth):
+            return None
+        return self.fault
 
 
 @dataclass
@@ -130,11 +161,21 @@ class FaultPlan(FaultRates):
 
     @property
     def active(self) -> bool:
-        return any(_any_fault(r) for r in [self, *self.rules])
+        return any(_any_fault(r) for r in [self, *self.rules]) or any(
+            r.fault for r in self.rules)
 
-    def decide(self, method: str, path: str, in_batch: bool = False) -> Fault | None:
+    def decide(self, method: str, path: str, in_batch: bool = False,
+               query: str = "") -> Fault | None:
         """Draw the fault for one request (None: serve it normally, without latency)."""
-        rates: FaultRates = next((r for r in self.rules if r.matches(method, path)), self)
+        rates: FaultRates = next((r for r in self.rules if r.matches(method, path, query)), self)
+        if isinstance(rates, FaultRule) and rates.fault is not None:
+            with self._lock:
+                kind = rates.aimed()
+            if kind == "drop" and in_batch:
+                kind = None
+            if kind is None and not rates.latency_ms:
+                return None
+            return Fault(kind, rates.latency_ms, rates.retry_after)
         if not _any_fault(rates):
             return None
         with self._lock:
@@ -154,8 +195,7 @@ class FaultPlan(FaultRates):
     def to_json(self) -> dict[str, Any]:
         doc = _rates_json(self)
         doc["seed"] = self.seed
-        doc["rules"] = [{"pathPrefix": r.path_prefix, "methods": list(r.methods), **_rates_json(r)}
-                        for r in self.rules]
+        doc["rules"] = [_rule_json(r) for r in self.rules]
         return doc
 
     @classmethod
@@ -176,7 +216,7 @@ class FaultPlan(FaultRates):
             where = f"rules[{i}]."
             if not isinstance(raw, dict):
                 raise FaultPlanError(f"rules[{i}]: expected an object")
-            _only(raw, {*_RATE_KEYS, "pathPrefix", "methods"}, where)
+            _only(raw, {*_RATE_KEYS, "pathPrefix", "methods", "query", "fault", "nth"}, where)
             prefix = raw.get("pathPrefix")
             if not isinstance(prefix, str) or not prefix.startswith("/"):
                 raise FaultPlanError(f"{where}pathPrefix: expected a path starting with '/', "
@@ -185,8 +225,45 @@ class FaultPlan(FaultRates):
             if not isinstance(methods, list) or not all(isinstance(m, str) and m for m in methods):
                 raise FaultPlanError(f"{where}methods: expected a list of HTTP methods")
             rules.append(FaultRule(**asdict(_rates_from(raw, where)), path_prefix=prefix,
-                                   methods=tuple(m.upper() for m in methods)))
+                                   methods=tuple(m.upper() for m in methods),
+                                   **_aim_from(raw, where)))
         return cls(**asdict(rates), seed=seed, rules=rules)
+
+
+def _rule_json(rule: FaultRule) -> dict[str, Any]:
+    doc: dict[str, Any] = {"pathPrefix": rule.path_prefix, "methods": list(rule.methods),
+                           **_rates_json(rule)}
+    if rule.query:
+        doc["query"] = "&".join(n if v is None else f"{n}={v}" for n, v in rule.query)
+    if rule.fault:
+        doc["fault"] = rule.fault
+    if rule.nth:
+        doc["nth"] = list(rule.nth)
+    return doc
+
+
+def _aim_from(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """A rule's ``query``, ``fault`` and ``nth`` (see :class:`FaultRule`), checked."""
+    query = raw.get("query", "")
+    if not isinstance(query, str):
+        raise FaultPlanError(f"{where}query: expected a query string such as "
+                             "'$skiptoken' or '$top=2&$select=id'")
+    pairs = tuple((n, v if "=" in part else None) for part in query.lstrip("?").split("&")
+                  if part for n, _, v in [part.partition("=")])
+    fault = raw.get("fault")
+    if fault is not None and fault not in FAULT_KINDS:
+        raise FaultPlanError(f"{where}fault: expected one of {', '.join(FAULT_KINDS)}, "
+                             f"got {fault!r}")
+    nth = raw.get("nth", [])
+    if isinstance(nth, int) and not isinstance(nth, bool):
+        nth = [nth]
+    if not isinstance(nth, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 1_000_000 for n in nth):
+        raise FaultPlanError(f"{where}nth: expected a whole number from 1, or a list of them "
+                             "(the n-th matching requests)")
+    if nth and fault is None:
+        raise FaultPlanError(f"{where}nth: give the 'fault' the n-th request gets")
+    return {"query": pairs, "fault": fault, "nth": tuple(sorted(set(nth)))}
 
 
 _RATE_KEYS = {"throttleRate": "throttle_rate", "unavailableRate": "unavailable_rate",
@@ -350,7 +427,8 @@ class GraphTraffic:
         wall, sim = time.time(), world.clock.now()
         violated = journal.check_retry(client, method, url, wall, sim)
         batch = environ.get(BATCH_ENVIRON_KEY)
-        fault = plan.decide(method, path, in_batch=batch is not None)
+        fault = plan.decide(method, path, in_batch=batch is not None,
+                            query=environ.get("QUERY_STRING", ""))
         # Interned: the 100,000 entries share one string per second, not one each.
         entry = JournalEntry(0, sys.intern(isoformat_z(datetime.fromtimestamp(wall, UTC))),
                              sys.intern(isoformat_z(sim)),
@@ -462,9 +540,13 @@ def _sim_error(status: int, code: str, message: str) -> Response:
 @sim_bp.before_request
 def _require_sim_token() -> Response | None:
     """The world's simulation token, when set, as ``Authorization: Bearer`` or ``X-Sim-Token``."""
-    if token_accepted(_world(), request.headers):
-        return None
-    return _sim_error(401, "unauthorized", TOKEN_NEEDED)
+    if not token_accepted(_world(), request.headers):
+        return _sim_error(401, "unauthorized", TOKEN_NEEDED)
+    why = guard.cross_site()  # F1: no changes from another site's page
+    if why:
+        return _sim_error(403, "crossSiteRequest", why)
+    why = guard.json_content_type()
+    return _sim_error(415, "unsupportedMediaType", why) if why else None
 
 
 @sim_bp.get("/faults")
@@ -478,7 +560,9 @@ def put_faults() -> Response:
     """Replace the fault plan (omitted settings take their defaults; ``{}`` turns faults off)."""
     raw = request.get_data(as_text=True)
     try:
-        doc = json.loads(raw) if raw.strip() else {}
+        doc = guard.parse_json(raw) if raw.strip() else {}
+    except guard.Refusal as refusal:
+        return _sim_error(400, "invalidRequest", refusal.message)
     except ValueError as exc:
         return _sim_error(400, "invalidRequest", f"the body is not valid JSON: {exc}")
     try:
@@ -519,3 +603,8 @@ def install(app: Flask) -> None:
     """Wrap the Graph app with :class:`GraphTraffic` and register ``/_sim/faults``, ``/_sim/journal``."""
     app.register_blueprint(sim_bp)
     app.wsgi_app = GraphTraffic(app, app.wsgi_app)  # type: ignore[method-assign]
+    # F7: deep JSON, endless integers and deeply nested $filter are Graph's 400, not a 500.
+    from mocks.graph.errors import error_response
+
+    guard.install(app, lambda status, message: error_response(
+        status, "BadRequest", message[:1].upper() + message[1:] + "."), odata=True)

@@ -9,14 +9,15 @@ reads the world from ``current_app.config["WORLD"]`` at request time. When
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from mocks.clock import isoformat_z
+from mocks import guard
+from mocks.clock import LATEST, check_instant, isoformat_z
 from mocks.sim import TOKEN_NEEDED, SimError, parse_duration, parse_instant, token_accepted
 
 bp = Blueprint("sim", __name__, url_prefix="/_sim")
@@ -31,11 +32,25 @@ def _world():
 
 @bp.before_request
 def _require_sim_token() -> Response | None:
-    if token_accepted(_world(), request.headers):
-        return None
-    response = _error(401, "unauthorized", TOKEN_NEEDED)
-    response.headers["WWW-Authenticate"] = 'Bearer realm="_sim"'
-    return response
+    if not token_accepted(_world(), request.headers):
+        response = _error(401, "unauthorized", TOKEN_NEEDED)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="_sim"'
+        return response
+    return refuse_cross_site(allow_yaml=request.path.rstrip("/").endswith("/load"))
+
+
+def refuse_cross_site(allow_yaml: bool = False) -> Response | None:
+    """F1: any web page could POST ``text/plain`` here (no preflight) and wipe the world;
+    so a change needs a JSON body (a cross-site page cannot send one without asking
+    first) and no Origin of another site."""
+    why = guard.cross_site()
+    if why:
+        return _error(403, "crossSiteRequest", f"{why}; the simulation control API takes "
+                      "requests from this origin or from clients that send no Origin")
+    why = guard.json_content_type(allow_yaml=allow_yaml)
+    if why:
+        return _error(415, "unsupportedMediaType", why)
+    return None
 
 
 @bp.post("/reset")
@@ -46,6 +61,8 @@ def reset() -> Response:
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise SimError(400, "invalidRequest", "seed: expected an integer")
     start = parse_instant(body["clock"], "clock") if body.get("clock") is not None else None
+    if start is not None:
+        _in_range(start, "clock")  # checked before anything is reset: never half a reset
     world = _world()
     world.reset(seed, start)
     return jsonify({"seed": world.seed, "clock": isoformat_z(world.clock.now()),
@@ -104,17 +121,27 @@ def move_clock() -> Response:
             raise SimError(409, "clockBackwards",
                            f"set: {isoformat_z(target)} is before the simulation's current time "
                            f"{isoformat_z(previous)}; the clock never moves backwards")
+        _in_range(target, "set")
         sim_clock.set(target)
     else:
         if "advance" in body:
-            delta = parse_duration(body["advance"])
+            try:
+                delta = parse_duration(body["advance"])
+            except OverflowError:
+                raise SimError(400, "invalidDuration", f"advance: {body['advance']!r} is "
+                               f"longer than the simulation's range (up to {isoformat_z(LATEST)})"
+                               ) from None
         else:
             seconds = body["advanceSeconds"]
-            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+            if (not isinstance(seconds, int | float) or isinstance(seconds, bool)
+                    or not math.isfinite(seconds) or seconds < 0):
                 raise SimError(400, "invalidRequest",
-                               "advanceSeconds: expected a number of seconds, zero or more")
+                               "advanceSeconds: expected a number of seconds, zero or more, and finite")
             delta = seconds
-        sim_clock.advance(delta)
+        try:
+            sim_clock.advance(delta)
+        except (ValueError, OverflowError) as exc:
+            raise SimError(400, "clockOutOfRange", str(exc)) from None
     return jsonify({"now": isoformat_z(sim_clock.now()), "previous": isoformat_z(previous)})
 
 
@@ -173,19 +200,35 @@ def _body(allow_yaml: bool = False, required: bool = False) -> dict[str, Any]:
         if required:
             raise SimError(400, "invalidRequest", "the request body is empty; send a JSON object")
         return {}
-    if allow_yaml and "yaml" in (request.mimetype or ""):
-        try:
-            body = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise SimError(400, "invalidRequest", f"the body is not valid YAML: {exc}") from exc
-    else:
-        try:
-            body = json.loads(raw)
-        except ValueError as exc:
-            raise SimError(400, "invalidRequest", f"the body is not valid JSON: {exc}") from exc
+    try:
+        if allow_yaml and "yaml" in (request.mimetype or ""):
+            try:
+                body = yaml.safe_load(raw)
+            except yaml.YAMLError as exc:
+                raise SimError(400, "invalidRequest", f"the body is not valid YAML: {exc}") from exc
+            # F5: aliases can make a few hundred bytes expand to billions of values.
+            guard.expanded_size(body)
+        else:
+            try:
+                body = guard.parse_json(raw)
+            except guard.Refusal:
+                raise
+            except ValueError as exc:
+                raise SimError(400, "invalidRequest", f"the body is not valid JSON: {exc}") from exc
+    except guard.Refusal as refusal:
+        raise SimError(refusal.status, "invalidRequest", refusal.message) from None
+    except RecursionError:
+        raise SimError(400, "invalidRequest", "the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise SimError(400, "invalidRequest", "the body must be a JSON object")
     return body
+
+
+def _in_range(instant, field: str) -> None:
+    try:
+        check_instant(instant)
+    except ValueError as exc:
+        raise SimError(400, "clockOutOfRange", f"{field}: {exc}") from None
 
 
 def _only(body: dict[str, Any], allowed: set[str]) -> None:

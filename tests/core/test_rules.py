@@ -221,3 +221,69 @@ def test_compute_roles_keeps_a_role_another_group_still_maps():
                           mapping={"a": "New", "b": "Staff"}, last_groups=frozenset({"a", "b"}),
                           last_mapping={"a": "Staff", "b": "Staff"}, retired_roles=frozenset())
     assert roles == {"New", "Staff"}
+
+
+# -- issue 15, item 5: the rules' edges -------------------------------------------------------
+def _leavers(total: int, leaving: int, extra_users: tuple[EmplyUser, ...] = ()):
+    users = [EmplyUser(f"u{i}", f"p{i}@contoso.com", entra_id=f"e{i}") for i in range(total)]
+    entra_users = [EntraUser(f"e{i}", f"p{i}@contoso.com") for i in range(total)]
+    entra_users += [EntraUser(u.entra_id, u.email) for u in extra_users if u.entra_id]
+    staying = tuple(f"e{i}" for i in range(leaving, total))
+    view = entra(*entra_users, members={EMPLOYEE: staying})
+    return plan(view, emply(*users, *extra_users), SETTINGS, LastState(mapping=SETTINGS.mapping))
+
+
+def test_safe_2_exactly_20_percent_is_not_held():
+    exactly = _leavers(50, 10)  # 10 of 50: at least 10, but not more than 20 %
+    assert len(exactly.of_kind("deactivate")) == 10 and not exactly.held
+    above = _leavers(49, 10)  # 10 of 49 is more than 20 %
+    assert above.held and "10 of 49" in above.hold_reason
+
+
+def test_safe_2_counts_only_synced_users_not_hand_made_ones():
+    # 100 users made by hand in Emply, half of them created in Entra (EXT-1): none is a
+    # synced user, so 10 leavers of 40 synced users (25 %) are held.
+    hand_made = tuple(EmplyUser(f"h{i}", f"hand{i}@contoso.com",
+                                entra_id=f"eh{i}" if i % 2 else None,
+                                created_in_entra=bool(i % 2)) for i in range(100))
+    result = _leavers(40, 10, hand_made)
+    assert len(result.of_kind("deactivate")) == 10
+    assert result.held and "10 of 40" in result.hold_reason
+
+
+def test_sync_6_step_1_keeps_a_role_another_group_maps_with_an_extra_role_present():
+    # Employee is remapped from HR to New employee; group HR still maps HR; Manager is extra.
+    before = Settings(groups=(SyncedGroup(EMPLOYEE, "HR"), SyncedGroup(HR, "HR")),
+                      update_roles=True)
+    after = Settings(groups=(SyncedGroup(EMPLOYEE, "New employee"), SyncedGroup(HR, "HR")),
+                     update_roles=True)
+    last = LastState(mapping=before.mapping, user_groups={"e-megan": frozenset({EMPLOYEE, HR})})
+    user = megan(roles=frozenset({"HR", "Manager"}))
+    result = plan(entra(MEGAN_ENTRA, members={EMPLOYEE: ("e-megan",), HR: ("e-megan",)}),
+                  emply(user), after, last)
+    [roles] = result.of_kind("set_roles")
+    assert set(roles.new) == {"HR", "New employee", "Manager"}
+
+
+def test_a_linked_existing_user_keeps_their_roles_across_the_link_run_without_role_sync():
+    # The first run after the link has role sync off: nothing changes; the first run with
+    # role sync on still treats every group as joined (docs/rules.md, SYNC-1 / SYNC-6).
+    existing = EmplyUser("u-1", "megan.jordan@contoso.com", roles=frozenset({"Manager"}))
+    view = entra(MEGAN_ENTRA, members={EMPLOYEE: ("e-megan",)})
+    off = Settings(groups=SETTINGS.groups, update_roles=False)
+    linked_run = plan(view, emply(existing), SETTINGS, LastState())
+    assert linked_run.of_kind("set_roles") == []
+    linked = EmplyUser("u-1", existing.email, roles=frozenset({"Manager"}), entra_id="e-megan")
+    quiet = plan(view, emply(linked), off, linked_run.state)
+    assert quiet.of_kind("set_roles") == []
+    [roles] = plan(view, emply(linked), SETTINGS, quiet.state).of_kind("set_roles")
+    assert set(roles.new) == {"Employee", "Manager"}
+
+
+def test_ext_1_a_user_created_in_entra_is_not_deactivated_by_group_rules():
+    ext = EmplyUser("u-ext", "tim@contoso.com", entra_id="e-tim", created_in_entra=True)
+    disabled = EntraUser("e-tim", "tim@contoso.com", account_enabled=False)
+    for view in (entra(EntraUser("e-tim", "tim@contoso.com")), entra(disabled)):
+        assert plan(view, emply(ext), SETTINGS, LAST_BOTH).of_kind("deactivate") == []
+    [gone] = plan(entra(), emply(ext), SETTINGS, LAST_BOTH).of_kind("deactivate")
+    assert gone.data["reason"] == "deleted_in_entra" and gone.rule == "DEL-1"

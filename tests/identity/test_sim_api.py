@@ -75,7 +75,12 @@ def test_bad_clock_moves_are_refused_and_time_stands_still(sim, world, body, sta
 
 
 def test_a_body_that_is_not_json_is_refused(sim):
+    # Issue 15 (F1): a text/plain body is refused for its type (415) before it is read.
     response = sim.post("clock", content=b"advance=PT1M", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert "application/json" in response.json()["error"]["message"]
+    response = sim.post("clock", content=b"advance=PT1M",
+                        headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["error"]["message"]
     response = sim.post("clock", json=["PT1M"])

@@ -87,7 +87,7 @@ def test_create_disable_enable_delete_restore_and_photo_through_graph(faq):
 
     response = faq.client.post(f"/ui/entra/users/{nora}/photo", data={
         "next": "/ui/entra", "photo": (io.BytesIO(PNG), "nora.png", "image/png")},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data", headers={"Origin": "http://localhost"})
     assert response.status_code == 303
     assert flashes(faq.get("/ui/entra")) == ["Graph stored a new photo for Nora Berg."]
     assert faq.world.tenant.photos[nora].content == PNG

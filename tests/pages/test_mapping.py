@@ -86,7 +86,7 @@ emply:
 def upload(demo, name: str, content: str) -> str:
     response = demo.client.post("/ui/scenario/upload", data={
         "next": "/ui/", "file": (io.BytesIO(content.encode()), name)},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data", headers={"Origin": "http://localhost"})
     assert response.status_code == 303
     return demo.get("/ui/")
 

@@ -2,8 +2,9 @@
 (429 with Retry-After), answering 503 to 5 %, dropping 1 % of connections and adding
 latency. Each run ends in exactly the fault-free Emply state, or stops cleanly (SAFE-1)
 having changed nothing, or reports a change that failed after its retries (partial);
-within three runs every seed has converged; no early retry, no
-spurious deactivation, no duplicate user or event."""
+every phase converges at its first run that ends success, so within its SAFE-1 stops +
+partial runs + 1 (the bound of issue 15, item 7); no early retry, no spurious
+deactivation, no duplicate user or event."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ def test_a_faulty_graph_changes_nothing_it_should_not(seed, figure):
     # Latency comes once per round trip: a batch's inner requests add none (issue 13).
     assert report.latency_ms >= FAULTS["latencyMs"] * report.round_trips * 0.9
     assert report.unconverged_phases == [], f"not converged within {MAX_RUNS} runs"
+    # The convergence bound (item 7): the first run that ends success converges, so a phase
+    # needs at most its SAFE-1 stops + partial runs + 1.
+    assert report.bound_violations == []
+    for phase, count in report.runs_to_converge.items():
+        ran = [o for o in report.runs if o.phase == phase]
+        assert count <= sum(o.status in ("failure", "partial") for o in ran) + 1
     assert report.mismatches == 0
     for outcome in report.runs:
         # Every run either reached the fault-free state, or stopped having changed nothing,

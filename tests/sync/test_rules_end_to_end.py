@@ -281,8 +281,10 @@ def test_ext_1_create_in_entra_creates_hand_made_users_in_verified_domains(sim):
     result = sim.run()
     assert sim.entra_user("temp@contoso.dk") is not None
     assert sim.user("temp@contoso.dk").entra_object_id == sim.entra_user("temp@contoso.dk").id
-    errors = [c for c in result["changes"] if c["rule"] == "EXT-1" and c["status"] == "failure"]
-    assert [c["email"] for c in errors] == ["consultant@partner.example"]  # not a verified domain
+    # Issue 15 changed the decision: another domain is no longer refused (EXT-1); the
+    # consultant gets a sign-in name on the default domain (tests/sync/test_hardening.py).
+    assert not [c for c in result["changes"] if c["rule"] == "EXT-1" and c["status"] == "failure"]
+    assert sim.user("consultant@partner.example").entra_object_id is not None
     assert sim.user("consultant@partner.example").active
 
 
