@@ -33,6 +33,7 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 from flask import Flask
 
 from mocks import exposure
+from mocks.guard import redact
 from mocks.inprocess import emply_app
 
 _WILDCARD = ("0.0.0.0", "::", "")
@@ -94,7 +95,8 @@ def _access_log(app: Callable, name: str) -> Callable:
     def logged(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         def start(status: str, headers: list, exc_info: Any = None) -> Any:
             query = environ.get("QUERY_STRING")
-            path = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+            # F9: a secret in the query string (simToken, client_secret, apiKey...) is never shown
+            path = redact(environ.get("PATH_INFO", "") + (f"?{query}" if query else ""))
             stamp = time.strftime("%d/%b/%Y %H:%M:%S")
             print(f"{environ.get('REMOTE_ADDR', '-')} - - [{stamp}] {name} "
                   f"\"{environ.get('REQUEST_METHOD')} {path}\" {status.split(' ', 1)[0]}",
