@@ -119,7 +119,10 @@ DELETED_GROUP = ["id", "displayName", "groupTypes", "mail", "mailEnabled", "mail
                  "securityEnabled", "visibility"]
 PHOTO_META = ["@odata.context", "@odata.id", "@odata.mediaContentType", "@odata.mediaEtag", "id", "height",
               "width"]
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + bytes(range(64)) + b"\xff\xd9"
+# A 240x240 baseline JPEG header (SOI, JFIF APP0, SOF0, EOI): what an upload's bytes start with.
+JPEG = (b"\xff\xd8" + b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+        + b"\xff\xc0\x00\x11\x08\x00\xf0\x00\xf0\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"
+        + b"\xff\xd9")
 
 
 class Ctx:
@@ -185,7 +188,8 @@ def chain(depth: int) -> Callable[[Any], bool]:
         node = body
         for _ in range(depth):
             node = node.get("manager")
-            if not isinstance(node, dict) or set(node) - {"id", "displayName", "@odata.type"}:
+            if not isinstance(node, dict) or set(node) - {"id", "displayName", "@odata.type",
+                                                          "manager"}:
                 return False
         return True
     return ok
