@@ -930,7 +930,7 @@ def shape(obj: dict[str, Any], select: list[str] | None, etype: EntityType | Non
         names = [k for k in obj if not k.startswith("@odata.")]
     derived = etype.derived if etype is not None else {}
     for name in names:
-        out[name] = obj[name] if name in obj or name not in derived else derived[name](obj)
+        out[name] = derived[name](obj) if name not in obj and name in derived else obj.get(name)
     return out
 
 
