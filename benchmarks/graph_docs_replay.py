@@ -326,9 +326,15 @@ EXAMPLES: list[Ex] = [
          EVENTUAL), 200, COUNTED,
        ["displayName", "mail", "mailEnabled", "mailNickname", "securityEnabled"]),
     # -- user-delta.md ---------------------------------------------------------------------
-    Ex("user-delta.md", "Example 1: initial request with $select",
-       G("/users/delta", {"$select": "displayName,givenName,surname"}), 200,
-       ["@odata.context", "value"], ["displayName", "givenName", "surname", "id"]),
+    Ex("user-delta.md", "Example 1: default properties", G("/users/delta"), 200,
+       ["@odata.context", "value"], USER_DEFAULT),
+    Ex("user-delta.md", "Example 2: selecting three properties",
+       G("/users/delta", {"$select": "displayName,jobTitle,mobilePhone"}), 200,
+       ["@odata.context", "value"], ["displayName", "jobTitle", "mobilePhone"]),
+    Ex("user-delta.md", "Example 3: minimal response behaviour",
+       G("/users/delta", {"$select": "displayName,jobTitle,mobilePhone"},
+         {"Prefer": "return=minimal"}), 200, ["@odata.context", "value"],
+       ["displayName", "jobTitle"]),
     # -- groups ----------------------------------------------------------------------------
     Ex("group-list.md", "Example 1: list groups", G("/groups"), 200, COLL, GROUP_DEFAULT),
     Ex("group-list.md", "Example 2: filtered list with $count",
@@ -539,12 +545,13 @@ EXAMPLES: list[Ex] = [
        lambda c: ("POST", "/directoryObjects/getByIds", {"json": {
            "ids": [c.u(A), c.g("All warehouse")], "types": ["user", "group"]}}), 200, COLL,
        ["@odata.type", "id", "displayName"]),
-    Ex("directoryobject-checkmembergroups.md", "Example 1: for a user",
+    Ex("directoryobject-checkmembergroups.md", "Example 1: for a directory object",
+       lambda c: ("POST", f"/directoryObjects/{c.u(W)}/checkMemberGroups", {"json": {
+           "groupIds": [c.g("Warehouse tier 1"), c.g("Archive crew"), c.g("All warehouse")]}}),
+       200, COLL),
+    Ex("directoryobject-checkmembergroups.md", "Example 2: for the signed-in user (as /users)",
        lambda c: ("POST", f"/users/{c.u(W)}/checkMemberGroups", {"json": {
            "groupIds": [c.g("Warehouse tier 1"), c.g("Archive crew")]}}), 200, COLL),
-    Ex("directoryobject-checkmembergroups.md", "Example 2: for a group",
-       lambda c: ("POST", f"/groups/{c.g('Warehouse tier 1')}/checkMemberGroups", {"json": {
-           "groupIds": [c.g("All warehouse")]}}), 200, COLL),
     Ex("directoryobject-getmembergroups.md", "Example 1: a user's groups",
        lambda c: ("POST", f"/users/{c.u(W)}/getMemberGroups",
                   {"json": {"securityEnabledOnly": True}}), 200, COLL),
