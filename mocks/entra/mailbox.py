@@ -212,6 +212,10 @@ EVENT_WRITABLE = frozenset({
     "showAs", "importance", "sensitivity", "categories", "isReminderOn",
     "reminderMinutesBeforeStart", "transactionId", "isOnlineMeeting", "onlineMeetingProvider",
     "responseRequested", "allowNewTimeProposals", "hideAttendees", "recurrence",
+    # set on update (event-update.md); on create they follow start and end
+    "originalStartTimeZone", "originalEndTimeZone",
+    # accepted and ignored: the organizer's own response is always 'organizer'
+    "responseStatus",
 })
 BODY_TYPES = ("text", "html")
 # Windows time zone names Outlook uses, mapped to the IANA zone with the same rules.
@@ -256,8 +260,9 @@ def validate_event(props: Any) -> dict[str, Any]:
             raise EntraError(400, "RequestBodyRead",
                              f"The property '{key}' does not exist on type 'microsoft.graph.event'. "
                              "Make sure to only use property names that are defined by the type.")
-    clean = {k: v for k, v in props.items() if not k.startswith("@odata.")}
-    for key in ("subject", "transactionId"):
+    clean = {k: v for k, v in props.items()
+             if not k.startswith("@odata.") and k != "responseStatus"}
+    for key in ("subject", "transactionId", "originalStartTimeZone", "originalEndTimeZone"):
         if clean.get(key) is not None and not isinstance(clean[key], str):
             raise EntraError(400, "RequestBodyRead",
                              f"Invalid value for property '{key}' of 'microsoft.graph.event': "
@@ -370,10 +375,11 @@ def update_event(tenant: Tenant, user_id: str, event_id: str, changes: Any,
         event.props.update(clean)
         event.props["lastModifiedDateTime"] = tenant.now_iso()
         event.props["changeKey"] = tenant.ids.token(8)
-        if "start" in changes:
-            event.props["originalStartTimeZone"] = clean["start"]["timeZone"]
-        if "end" in changes:
-            event.props["originalEndTimeZone"] = clean["end"]["timeZone"]
+        for key, part in (("originalStartTimeZone", "start"), ("originalEndTimeZone", "end")):
+            if key in changes:  # set explicitly: kept as given
+                event.props[key] = changes[key]
+            elif part in changes:
+                event.props[key] = clean[part]["timeZone"]
         return event
 
 

@@ -18,6 +18,27 @@ JSON_CONTENT_TYPE = ("application/json;odata.metadata=minimal;odata.streaming=tr
                      "IEEE754Compatible=false;charset=utf-8")
 
 
+# Graph's path segments are case-insensitive (``/transitivemembers`` is ``/transitiveMembers``):
+# these are spelt back to the routes' casing before routing.
+SEGMENTS = {name.lower(): name for name in (
+    "users", "groups", "directory", "directoryObjects", "deletedItems", "domains", "organization",
+    "members", "transitiveMembers", "owners", "memberOf", "transitiveMemberOf", "manager",
+    "directReports", "photo", "photos", "calendar", "calendars", "events", "calendarView",
+    "checkMemberGroups", "getMemberGroups", "getByIds", "restore", "delta")}
+
+
+def _canonical_segments(wsgi_app):
+    """WSGI wrapper: known segments of a ``/v1.0/...`` path in the casing the routes use."""
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/v1.0/"):
+            parts = path.split("/")
+            environ["PATH_INFO"] = "/".join(
+                SEGMENTS.get(part.lower(), part) if i > 1 else part for i, part in enumerate(parts))
+        return wsgi_app(environ, start_response)
+    return app
+
+
 def create_app(world) -> Flask:
     """Build the Graph v1.0 app over ``world`` (a :class:`mocks.world.World`)."""
     app = Flask("mocks.graph", static_folder=None)  # no /static route: every route is Graph's
@@ -28,6 +49,8 @@ def create_app(world) -> Flask:
         module = importlib.import_module(f"mocks.graph.{name}")
         app.register_blueprint(module.bp, url_prefix="/v1.0")
     app.register_blueprint(importlib.import_module("mocks.sim.responses").bp)  # /_sim/ control API
+    # inside the traffic layer, which stays app.wsgi_app (the reliability harness reaches it)
+    app.wsgi_app = _canonical_segments(app.wsgi_app)
     importlib.import_module("mocks.graph.faults").install(app)  # faults, journal, /_sim/faults
 
     @app.after_request

@@ -57,6 +57,18 @@ def calendar_json(tenant: Tenant, calendar: Calendar, can_edit: bool, viewer_id:
     }
 
 
+def _online_meeting(event: Event) -> dict[str, str] | None:
+    """A Teams meeting's join details when the event is an online meeting (else null)."""
+    props = event.props
+    if not props.get("isOnlineMeeting") or \
+            props.get("onlineMeetingProvider", "teamsForBusiness") != "teamsForBusiness":
+        return None
+    meeting = event.id.replace("-", "")
+    return {"joinUrl": f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{meeting}"
+                       "%40thread.v2/0",
+            "conferenceId": str(int(meeting[:8], 16) % 1_000_000_000)}
+
+
 def event_json(event: Event, zone: str) -> dict[str, Any]:
     """An event with Outlook's defaults for what the client did not set."""
     props = event.props
@@ -89,7 +101,7 @@ def event_json(event: Event, zone: str) -> dict[str, Any]:
         "seriesMasterId": None,
         "webLink": "https://outlook.office365.com/owa/?itemid=" + event.id + "&exvsurl=1&path=/calendar/item",
         "onlineMeetingUrl": None,
-        "onlineMeeting": None,
+        "onlineMeeting": _online_meeting(event),
         "responseStatus": {"response": "organizer", "time": "0001-01-01T00:00:00Z"},
         "showAs": props.get("showAs", "busy"),
         "type": "singleInstance",

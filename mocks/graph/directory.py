@@ -6,6 +6,7 @@ route first lets the model purge what has expired (``Tenant.purge_expired``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,16 @@ from flask import Blueprint, Response
 from mocks.clock import isoformat_z
 from mocks.entra.models import Domain, Group, User
 from mocks.graph.auth import requires
-from mocks.graph.odata import GROUP_TYPE, USER_TYPE, EntityType, entity, page, parse_query
+from mocks.graph.errors import GraphError
+from mocks.graph.odata import (
+    GROUP_TYPE,
+    USER_TYPE,
+    EntityType,
+    Query,
+    entity,
+    page,
+    parse_query,
+)
 from mocks.graph.users import not_found, tenant, user_json
 
 bp = Blueprint("graph_directory", __name__)
@@ -41,6 +51,22 @@ AD_CONNECT_INTERVAL = timedelta(minutes=30)
 
 
 # -- deleted items ----------------------------------------------------------
+# Deleted items sort by deletedDateTime too (directory-deleteditems-list.md, $orderBy table).
+DELETED_USER_TYPE = replace(USER_TYPE, orderby=("deletedDateTime", "displayName",
+                                                "userPrincipalName"))
+DELETED_GROUP_TYPE = replace(GROUP_TYPE, orderby=("deletedDateTime", "displayName"))
+
+
+def _deleted_query(etype: EntityType) -> Query:
+    """The listing's options; sorting on deletedDateTime needs advanced query parameters."""
+    q = parse_query(etype)
+    if q.orderby is not None and q.orderby[0] == "deletedDateTime" and not q.advanced:
+        raise GraphError(400, "Request_UnsupportedQuery",
+                         "Sorting on 'deletedDateTime' needs advanced query parameters: "
+                         "$count=true and ConsistencyLevel: eventual.")
+    return q
+
+
 def _deleted(kind: str) -> list[Any]:
     t = tenant()
     with t.lock:
@@ -53,8 +79,9 @@ def _deleted(kind: str) -> list[Any]:
 @bp.get("/directory/deletedItems/graph.user")  # the alias Microsoft's SDKs send
 @requires("deleteditems.read")
 def list_deleted_users():
-    q = parse_query(USER_TYPE)
-    return page(_deleted("user"), lambda u: user_json(u, q.select), "users", etype=USER_TYPE,
+    q = _deleted_query(DELETED_USER_TYPE)
+    return page(_deleted("user"), lambda u: user_json(u, q.select), "users",
+                etype=DELETED_USER_TYPE,
                 query=q,
                 key=lambda u: u.id, props=lambda u: u.props)
 
@@ -63,8 +90,8 @@ def list_deleted_users():
 @bp.get("/directory/deletedItems/graph.group")
 @requires("deleteditems.read")
 def list_deleted_groups():
-    q = parse_query(GROUP_TYPE)
-    return page(_deleted("group"), lambda g: dict(g.props), "groups", etype=GROUP_TYPE,
+    q = _deleted_query(DELETED_GROUP_TYPE)
+    return page(_deleted("group"), lambda g: dict(g.props), "groups", etype=DELETED_GROUP_TYPE,
                 query=q, key=lambda g: g.id, props=lambda g: g.props)
 
 

@@ -186,10 +186,14 @@ def create_group():
         group = t.add_group(changes, members=members)
         for owner in owners:
             t.add_owner(group.id, owner)
-    response = current_app.json.response(entity(group_json(group), "groups", GROUP_TYPE))
+    location = (f"{request.host_url}v2/{t.id}/directoryObjects/"
+                f"{group.id}/Microsoft.DirectoryServices.Group")
+    body = entity(group_json(group), "groups", GROUP_TYPE)
+    # group-post-groups.md Example 2: the new group's @odata.id follows its context
+    body = {"@odata.context": body.pop("@odata.context"), "@odata.id": location, **body}
+    response = current_app.json.response(body)
     response.status_code = 201
-    response.headers["Location"] = (f"{request.host_url}v2/{t.id}/directoryObjects/"
-                                    f"{group.id}/Microsoft.DirectoryServices.Group")
+    response.headers["Location"] = location
     return response
 
 
@@ -293,7 +297,14 @@ def _members(group_id: str, transitive: bool, cast: str | None):
     q = parse_query(etype)
     chosen = [o for o in objects if isinstance(o, kind)]
     return page(chosen, lambda o: object_json(o, q), context, etype=etype, query=q,
-                props=lambda o: o.props)
+                props=lambda o: o.props, extra=_group_odata_id if kind is Group else None)
+
+
+def _group_odata_id(group: Group) -> dict[str, str]:
+    """A group reached through a cast carries its directory @odata.id, as Graph shows
+    (group-list-transitivemembers.md Example 3)."""
+    return {"@odata.id": f"{request.host_url}v2/{tenant().id}/directoryObjects/{group.id}/"
+                         "Microsoft.DirectoryServices.Group"}
 
 
 @bp.get("/groups/<group_id>/members")

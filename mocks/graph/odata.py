@@ -102,7 +102,10 @@ class EntityType:
 
 
 def user_identities(props: dict[str, Any]) -> list[dict[str, str]]:
-    """A member user's sign-in identity: its userPrincipalName, issued by the initial domain."""
+    """A user's sign-in identities: those it was created with, else its userPrincipalName
+    issued by the initial domain."""
+    if props.get("identities"):
+        return props["identities"]
     upn = props.get("userPrincipalName") or ""
     domain = upn.rsplit("@", 1)[-1]
     issuer = domain.split(".", 1)[0] + ".onmicrosoft.com" if domain else ""
@@ -127,6 +130,8 @@ USER_TYPE = EntityType(
         "passwordProfile", "postalCode", "preferredLanguage", "proxyAddresses",
         "showInAddressList", "state", "streetAddress", "surname", "usageLocation",
         "userPrincipalName", "userType",
+        # returned only when selected (user-list.md Example 11, user-get.md Example 5)
+        "signInActivity", "customSecurityAttributes",
     ),
     default_select=("businessPhones", "displayName", "givenName", "jobTitle", "mail",
                     "mobilePhone", "officeLocation", "preferredLanguage", "surname",
@@ -181,8 +186,16 @@ USER_TYPE = EntityType(
             "otherMails", "proxyAddresses", "onPremisesUserPrincipalName", "jobTitle",
             "department", "employeeId"),
     navigation=("manager", "directReports", "memberOf", "transitiveMemberOf"),
-    derived={"identities": user_identities, "assignedLicenses": lambda props: []},
+    derived={"identities": user_identities, "assignedLicenses": lambda props: [],
+             # No interactive sign-ins and no attribute sets are simulated: Graph's null.
+             "signInActivity": lambda props: None,
+             "customSecurityAttributes": lambda props: None},
 )
+
+
+def _outlook_setting(value: Any) -> Callable[[dict[str, Any]], Any]:
+    """A Microsoft 365 group's Outlook setting (null on other groups, as Graph returns it)."""
+    return lambda props: value if "Unified" in (props.get("groupTypes") or []) else None
 
 GROUP_TYPE = EntityType(
     "microsoft.graph.group", "Group",
@@ -195,7 +208,11 @@ GROUP_TYPE = EntityType(
                 "preferredLanguage", "proxyAddresses", "renewedDateTime",
                 "resourceBehaviorOptions", "resourceProvisioningOptions", "securityEnabled",
                 "securityIdentifier", "theme", "visibility", "onPremisesProvisioningErrors",
-                "serviceProvisioningErrors"),
+                "serviceProvisioningErrors",
+                # returned only when selected (group-get.md Example 2, group-list.md Example 7)
+                "allowExternalSenders", "autoSubscribeNewMembers", "hideFromAddressLists",
+                "hideFromOutlookClients", "isSubscribedByMail", "unseenCount",
+                "assignedLicenses", "hasMembersWithLicenseErrors"),
     default_select=None,
     filters={
         "id": FilterRules(),
@@ -214,10 +231,21 @@ GROUP_TYPE = EntityType(
         "onPremisesSamAccountName": _TEXT,
         "membershipRuleProcessingState": FilterRules(),
         "visibility": FilterRules(),
+        "assignedLicenses": FilterRules(collection=True, children=("skuId",)),
+        "hasMembersWithLicenseErrors": FilterRules(boolean=True),
     },
     orderby=("displayName",),
     search=("displayName", "description", "mail", "mailNickname", "proxyAddresses"),
     navigation=("members", "owners", "memberOf", "transitiveMembers"),
+    # No licences are simulated: none assigned, so no member has a licence error.
+    derived={"assignedLicenses": lambda props: [],
+             "hasMembersWithLicenseErrors": lambda props: False,
+             "allowExternalSenders": _outlook_setting(False),
+             "autoSubscribeNewMembers": _outlook_setting(False),
+             "hideFromAddressLists": _outlook_setting(False),
+             "hideFromOutlookClients": _outlook_setting(False),
+             "isSubscribedByMail": _outlook_setting(False),
+             "unseenCount": _outlook_setting(0)},
 )
 
 # Members of a group are users or groups: directoryObject with the union of their properties.
@@ -474,11 +502,16 @@ _TOKEN = re.compile(r"""
   | (?P<date>\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?(?![\w-]))
   | (?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-]))
   | (?P<number>-?\d+(?:\.\d+)?(?![\w-]))
-  | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
+  | (?P<name>\$count(?![\w])|[A-Za-z_][A-Za-z0-9_.]*)
   | (?P<punct>[(),/:])
 """, re.VERBOSE)
 
 _COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
+# Relationships ``$filter`` may count, as in ``appRoleAssignments/$count gt 0``
+# (user-list-memberof.md Example 6). App role assignments are not simulated: always none.
+COUNTED_RELATIONS = {"approleassignments": lambda props: 0}
+_NUMBER_TESTS = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "gt": lambda a, b: a > b,
+                 "ge": lambda a, b: a >= b, "lt": lambda a, b: a < b, "le": lambda a, b: a <= b}
 
 
 @dataclass
@@ -605,6 +638,9 @@ class _FilterParser:
             raise _FilterSyntaxError(tok.pos)
         if tok.text.lower() in ("startswith", "endswith") and self.tokens[self.at + 1].text == "(":
             return self.function()
+        if tok.text.lower() in COUNTED_RELATIONS and self.var is None \
+                and [t.text for t in self.tokens[self.at + 1:self.at + 3]] == ["/", "$count"]:
+            return self.relation_count()
         getter, prop = self.operand()
         if self.peek().text == "/":
             rules = self.etype.filters.get(prop, FilterRules())
@@ -654,6 +690,22 @@ class _FilterParser:
             return lambda p, e: _fold(read(p, e)) == target
         return lambda p, e: _fold(read(p, e)) != target
 
+    def relation_count(self) -> Predicate:
+        """``relation/$count <op> <number>``: how many objects a relationship holds."""
+        count = COUNTED_RELATIONS[self.next().text.lower()]
+        self.expect("/")
+        self.next()  # $count
+        op_tok = self.peek()
+        op = self.keyword(*_COMPARISONS)
+        if op is None:
+            raise _FilterSyntaxError(op_tok.pos)
+        value = self.literal()
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise bad_request("Invalid filter clause: a relationship's $count is compared "
+                              "with a number.")
+        test = _NUMBER_TESTS[op]
+        return lambda p, e: test(count(p), value)
+
     def child(self, prop: str) -> Callable[[dict[str, Any], Any], Any]:
         """``prop/field`` of a complex property such as onPremisesExtensionAttributes."""
         self.expect("/")
@@ -691,6 +743,11 @@ class _FilterParser:
         if not self.rules(prop).collection or self.var is not None:
             self.unsupported(prop)
         self.expect("(")
+        derive = self.etype.derived.get(prop)
+        items = derive if derive is not None else (lambda p: p.get(prop) or [])
+        if self.peek().text == ")":  # prop/any(): the collection is not empty
+            self.next()
+            return lambda p, e: bool(items(p))
         var_tok = self.next()
         if var_tok.kind != "name":
             raise _FilterSyntaxError(var_tok.pos)
@@ -699,8 +756,6 @@ class _FilterParser:
         body = self.expr()
         self.var = self.var_prop = None
         self.expect(")")
-        derive = self.etype.derived.get(prop)
-        items = derive if derive is not None else (lambda p: p.get(prop) or [])
         return lambda p, e: any(body(p, item) for item in items(p))
 
     def operand(self) -> tuple[Callable[[dict[str, Any], Any], Any], str]:
@@ -881,9 +936,14 @@ def shape(obj: dict[str, Any], select: list[str] | None, etype: EntityType | Non
         names = etype.default_select
     else:
         names = [k for k in obj if not k.startswith("@odata.")] if annotated else obj
+    derived = etype.derived if etype is not None else {}
     get = obj.get
+    if not derived:
+        for name in names:
+            out[name] = get(name)
+        return out
     for name in names:
-        out[name] = get(name)
+        out[name] = derived[name](obj) if name not in obj and name in derived else get(name)
     return out
 
 

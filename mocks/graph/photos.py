@@ -24,6 +24,17 @@ def _user(key: str) -> User:
     return user
 
 
+# The sizes Graph serves for a Microsoft 365 photo (profilephoto-get.md).
+SIZES = ("48x48", "64x64", "96x96", "120x120", "240x240", "360x360", "432x432", "504x504",
+         "648x648")
+
+
+def _size(size: str) -> str:
+    if size.lower() not in SIZES:
+        raise EntraError(404, "ImageNotFound", "The photo wasn't found.")
+    return size.lower()
+
+
 @bp.get("/users/<key>/photo")
 @requires("photos.read")
 def get_photo_metadata(key: str):
@@ -46,6 +57,44 @@ def get_photo_metadata(key: str):
         "width": width,
         "height": height,
     })
+
+
+@bp.get("/users/<key>/photos")
+@requires("photos.read")
+def list_photo_sizes(key: str):
+    """The sizes a stored photo is available in (none without a photo)."""
+    user = _user(key)
+    photo = current_app.config["WORLD"].tenant.photos.get(user.id)
+    base = request.host_url.rstrip("/") + "/v1.0"
+    sizes = [] if photo is None else [s for s in SIZES if int(s.split("x")[0]) <= photo.width]
+    return jsonify({"@odata.context": f"{base}/$metadata#users('{user.id}')/photos",
+                    "value": [_size_json(photo, s) for s in sizes]})
+
+
+def _size_json(photo, size: str) -> dict:
+    side = int(size.split("x")[0])
+    return {"@odata.mediaContentType": photo.content_type, "@odata.mediaEtag": photo.etag,
+            "id": size, "width": side, "height": side}
+
+
+@bp.get("/users/<key>/photos/<size>")
+@requires("photos.read")
+def get_photo_size(key: str, size: str):
+    """One size's metadata; 404 when there is no photo."""
+    user = _user(key)
+    photo = mailbox.photo_of(current_app.config["WORLD"].tenant, user.id)
+    base = request.host_url.rstrip("/") + "/v1.0"
+    return jsonify({"@odata.context": f"{base}/$metadata#users('{user.id}')/photos/$entity",
+                    **_size_json(photo, _size(size))})
+
+
+@bp.get("/users/<key>/photo/<size>/$value")
+@bp.get("/users/<key>/photos/<size>/$value")
+@requires("photos.read")
+def get_photo_size_value(key: str, size: str):
+    """A size's bytes: the stored photo (the mock keeps one rendition for every size)."""
+    _size(size)
+    return get_photo_value(key)
 
 
 @bp.get("/users/<key>/photo/$value")

@@ -85,6 +85,9 @@ def validate_user_body(body: dict[str, Any]) -> dict[str, Any]:
                 raise invalid_value(name)
             changes[name] = value
             continue
+        if name == "identities":
+            changes[name] = _identities(value)
+            continue
         if name not in USER_PROPERTIES:
             raise bad_request(f"The property '{name}' does not exist on type "
                               "'microsoft.graph.user'. Make sure to only use property names "
@@ -109,6 +112,38 @@ def validate_user_body(body: dict[str, Any]) -> dict[str, Any]:
         if not ok:
             raise invalid_value(name)
         changes[name] = value
+    return changes
+
+
+SIGN_IN_TYPES = ("userName", "emailAddress", "federated", "userPrincipalName")
+
+
+def _identities(value: Any) -> list[dict[str, str]]:
+    """A user's sign-in identities: each a signInType, an issuer and an issuerAssignedId."""
+    if not isinstance(value, list) or not value:
+        raise invalid_value("identities")
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or item.get("signInType") not in SIGN_IN_TYPES or not all(
+                isinstance(item.get(k), str) and item[k] for k in ("issuer", "issuerAssignedId")):
+            raise invalid_value("identities")
+        out.append({k: item[k] for k in ("signInType", "issuer", "issuerAssignedId")})
+    return out
+
+
+def _with_identities(changes: dict[str, Any]) -> dict[str, Any]:
+    """A user created with sign-in identities (user-post-users.md Example 2): a local account
+    needs only a password; the userPrincipalName and mailNickname are made up, as Graph does."""
+    local = any(i["signInType"] in ("userName", "emailAddress") for i in changes["identities"])
+    if local and not changes.get("passwordProfile"):
+        raise invalid_value("passwordProfile")
+    initial = next((d.id for d in tenant().domains.values() if d.is_initial),
+                   next(iter(tenant().domains), "contoso.onmicrosoft.com"))
+    made = tenant().ids.guid()
+    changes.setdefault("userPrincipalName", f"{made}@{initial}")
+    changes.setdefault("mailNickname", made.split("-")[0])
+    changes.setdefault("accountEnabled", True)
+    changes.setdefault("passwordProfile", {"password": ""})
     return changes
 
 
@@ -163,13 +198,21 @@ def get_user(key: str):
 @bp.post("/users")
 @requires("users.write")
 def create_user():
-    changes = validate_user_body(json_body())
+    raw = json_body()
+    changes = validate_user_body(raw)
+    if "identities" in changes:
+        changes = _with_identities(changes)
     for name in REQUIRED_ON_CREATE:
-        if changes.get(name) in (None, ""):
+        if changes.get(name) is None or (changes[name] == "" and name != "passwordProfile"):
             raise invalid_value(name)
     changes.pop("passwordProfile")  # write-only: Graph never returns it
     user = tenant().add_user(changes)
-    response = current_app.json.response(entity(user_json(user), "users", USER_TYPE))
+    body = entity(user_json(user), "users", USER_TYPE)
+    # A user made with sign-in identities comes back with them and its password policies
+    # (user-post-users.md Example 2); otherwise the default set (Example 1).
+    given = [k for k in ("identities", "passwordPolicies") if "identities" in raw and k in raw]
+    body.update({k: v for k, v in user_json(user, given).items() if k in given})
+    response = current_app.json.response(body)
     response.status_code = 201
     # Where Graph's directory service says the new object lives (user-post-users.md).
     response.headers["Location"] = (f"{request.host_url}v2/{tenant().id}/directoryObjects/"

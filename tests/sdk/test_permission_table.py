@@ -218,6 +218,13 @@ CASES: dict[tuple[str, str], Build] = {
         get(lambda w: f"/users/{user_with_photo(w)}/photo/$value"),
     ("/v1.0/users/<key>/photo/$value", "GET"):
         get(lambda w: f"/users/{user_with_photo(w)}/photo/$value"),
+    ("/v1.0/users/<key>/photos", "GET"): get(lambda w: f"/users/{user_with_photo(w)}/photos"),
+    ("/v1.0/users/<key>/photos/<size>", "GET"):
+        get(lambda w: f"/users/{user_with_photo(w)}/photos/48x48"),
+    ("/v1.0/users/<key>/photo/<size>/$value", "GET"):
+        get(lambda w: f"/users/{user_with_photo(w)}/photo/48x48/$value"),
+    ("/v1.0/users/<key>/photos/<size>/$value", "GET"):
+        get(lambda w: f"/users/{user_with_photo(w)}/photos/48x48/$value"),
     ("/v1.0/users/<key>/photo/$value", "PUT"): send_png(lambda w: f"/users/{fresh_user(w)}/photo/$value"),
     ("/v1.0/users/<key>/photo/$value", "PATCH"):
         send_png(lambda w: f"/users/{fresh_user(w)}/photo/$value"),
