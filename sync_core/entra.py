@@ -9,10 +9,10 @@ batch, so a full read costs about as many requests as Graph allows.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sync_core.graph import GraphClient, GraphError
+from sync_core.graph import RETRY_STATUSES, GraphClient, GraphError
 from sync_core.model import EntraCalendar, EntraEvent, EntraUser, EntraView
 
 USER_SELECT = ("id,userPrincipalName,mail,displayName,givenName,surname,jobTitle,department,"
@@ -25,8 +25,10 @@ class EntraAdapter:
 
     def __init__(self, graph: GraphClient) -> None:
         self.graph = graph
-        self._photo_queue: list[str] = []  # users whose photo bytes this run will copy
-        self._photos: dict[str, tuple[bytes, str] | GraphError] = {}
+        # the photo bytes this run will copy, streamed ahead (see expect_photos)
+        self._photo_stream: Iterator[dict[str, Any]] | None = None
+        self._photo_queue: list[str] = []
+        self._photos: dict[str, dict[str, Any]] = {}
 
     # -- reading ---------------------------------------------------------------------
     def read_directory(self, group_ids: Iterable[str]) -> EntraView:
@@ -157,45 +159,46 @@ class EntraAdapter:
         return self.graph.get_json(f"users/{key}", params={"$select": "id"})["id"]
 
     def expect_photos(self, user_ids: Iterable[str]) -> None:
-        """The users whose photo bytes :meth:`photo` will be asked for, in that order:
-        they are fetched ahead through $batch, a few batches at a time."""
-        self._photo_queue = list(dict.fromkeys(user_ids))
+        """The users whose photo bytes :meth:`photo` will be asked for, in that order: they
+        are streamed ahead through $batch, so the wire stays busy while earlier photos are
+        being copied."""
+        if self._photo_stream is not None:
+            self._photo_stream.close()  # a previous run's stream that was not used up
         self._photos.clear()
+        self._photo_queue = list(dict.fromkeys(user_ids))
+        self._photo_stream = self._stream_photos(self._photo_queue)
+
+    def _stream_photos(self, user_ids: list[str]) -> Iterator[dict[str, Any]] | None:
+        return self.graph.stream([{"id": uid, "method": "GET", "url": f"/users/{uid}/photo/$value"}
+                                  for uid in user_ids]) if user_ids else None
 
     def photo(self, user_id: str) -> tuple[bytes, str]:
         """A user's photo bytes and content type (PIC-1)."""
-        if user_id not in self._photos and user_id in self._photo_queue:
-            self._fetch_photos(user_id)
+        while user_id not in self._photos and self._photo_stream is not None:
+            try:
+                response = next(self._photo_stream, None)
+            except GraphError:
+                # The batch carrying this photo failed for good: this copy fails; the
+                # photos still to come are streamed again, from the next one on.
+                at = self._photo_queue.index(user_id) if user_id in self._photo_queue else -1
+                self._photo_queue = [u for u in self._photo_queue[at + 1:]
+                                     if u not in self._photos]
+                self._photo_stream = self._stream_photos(self._photo_queue)
+                raise
+            if response is None:  # every expected photo has arrived
+                self._photo_stream = None
+                break
+            self._photos[response["id"]] = response
         found = self._photos.pop(user_id, None)
-        if isinstance(found, GraphError):
-            raise found
-        if found is not None:
-            return found
-        response = self.graph.request("GET", f"users/{user_id}/photo/$value")
-        return response.content, response.headers.get("Content-Type", "image/jpeg")
-
-    def _fetch_photos(self, user_id: str) -> None:
-        """Fetch ``user_id``'s photo and those queued after it: one batch per in-flight slot."""
-        at = self._photo_queue.index(user_id)
-        count = 20 * self.graph.in_flight
-        chosen, self._photo_queue = (self._photo_queue[at:at + count],
-                                     self._photo_queue[at + count:])
-        requests = [{"id": uid, "method": "GET", "url": f"/users/{uid}/photo/$value"}
-                    for uid in chosen]
-        for uid, response in self.graph.batch(requests).items():
-            status = int(response["status"])
-            if status != 200:
-                self._photos[uid] = GraphError("GET", f"users/{uid}/photo/$value", status,
-                                               *_inner_error(response))
-                continue
-            body = response.get("body")
-            content_type = next((v for k, v in (response.get("headers") or {}).items()
-                                 if k.lower() == "content-type"), "image/jpeg")
-            if isinstance(body, str):
-                self._photos[uid] = (base64.b64decode(body), content_type)
-            else:  # a JSON body where bytes were expected: not a photo
-                self._photos[uid] = GraphError("GET", f"users/{uid}/photo/$value", status,
-                                               "unexpectedBody", "the photo was not binary")
+        if found is not None and int(found.get("status", 500)) in RETRY_STATUSES:
+            # throttled inside its batch: asked again, after Graph's Retry-After
+            self.graph.hold_back(found)
+            found = self.graph.batch([{"id": user_id, "method": "GET",
+                                       "url": f"/users/{user_id}/photo/$value"}])[user_id]
+        if found is None:  # not expected: one request of its own
+            response = self.graph.request("GET", f"users/{user_id}/photo/$value")
+            return response.content, response.headers.get("Content-Type", "image/jpeg")
+        return _photo_bytes(user_id, found)
 
     # -- writing -----------------------------------------------------------------------
     def update_user(self, user_id: str, changes: dict[str, Any]) -> None:
@@ -251,6 +254,20 @@ def entra_user(item: dict[str, Any]) -> EntraUser:
         business_phones=tuple(item.get("businessPhones") or ()),
         account_enabled=item.get("accountEnabled") is not False,
         hybrid=bool(item.get("onPremisesSyncEnabled")))
+
+
+def _photo_bytes(user_id: str, response: dict[str, Any]) -> tuple[bytes, str]:
+    """The bytes and content type of a ``photo/$value`` answer inside a batch (base64)."""
+    status = int(response.get("status", 500))
+    if status != 200:
+        raise GraphError("GET", f"users/{user_id}/photo/$value", status, *_inner_error(response))
+    body = response.get("body")
+    if not isinstance(body, str):  # a JSON body where bytes were expected: not a photo
+        raise GraphError("GET", f"users/{user_id}/photo/$value", status, "unexpectedBody",
+                         "the photo was not binary")
+    content_type = next((v for k, v in (response.get("headers") or {}).items()
+                         if k.lower() == "content-type"), "image/jpeg")
+    return base64.b64decode(body), content_type
 
 
 def _inner_error(response: dict[str, Any]) -> tuple[str, str]:

@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -88,6 +87,10 @@ class GraphClient:
             with self._count_lock:
                 self._resume_at = max(self._resume_at, time.monotonic() + seconds)
         self._sleep(seconds)
+
+    def hold_back(self, inner_response: dict[str, Any]) -> None:
+        """Honour the ``Retry-After`` of a throttled answer inside a batch before asking again."""
+        self._wait(_seconds(_header(inner_response, "retry-after"), 1.0))
 
     def _gate(self) -> None:
         if self.in_flight > 1:
@@ -189,27 +192,77 @@ class GraphClient:
             self._wait(given_up)
         return results
 
+    def stream(self, requests: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Each inner response of GET requests sent through ``$batch``, in request order,
+        as the batches come back: senders keep up to ``in_flight`` batches on the wire
+        while the caller works through earlier answers. Nothing is sent before the first
+        ``next()``; closing the iterator stops the senders. Throttled inner answers are
+        yielded as they are (:meth:`batch` retries them)."""
+        chunks = [requests[i:i + BATCH_SIZE] for i in range(0, len(requests), BATCH_SIZE)]
+        for body in self._send_batches(chunks):
+            yield from body.get("responses", [])
+
     def _send_batches(self, chunks: list[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
-        """Each chunk's batch response body, in order; up to ``in_flight`` on the wire."""
-        def send(chunk: list[dict[str, Any]]) -> dict[str, Any]:
-            return self.request("POST", "$batch", json={"requests": chunk},
-                                idempotent=True).json()
+        """Each chunk's batch response body, in order; up to ``in_flight`` on the wire.
+
+        Each sender thread takes the next chunk as soon as its previous answer has arrived,
+        so the wire stays full even while the caller is busy with earlier answers (a window
+        refilled by the caller would wait for it, and the senders would fall into step).
+        Senders run at most ``2 * in_flight`` chunks ahead of the caller, which bounds the
+        bodies waiting in memory; answers are decoded by the caller, not the senders.
+        """
+        def send(chunk: list[dict[str, Any]]) -> httpx.Response:
+            return self.request("POST", "$batch", json={"requests": chunk}, idempotent=True)
 
         if self.in_flight == 1 or len(chunks) < 2:
             for chunk in chunks:
-                yield send(chunk)
+                yield send(chunk).json()
             return
-        with ThreadPoolExecutor(min(self.in_flight, len(chunks)),
-                                thread_name_prefix="graph-batch") as pool:
-            # Submitted a window at a time, so at most in_flight bodies wait in memory.
-            window = self.in_flight
-            futures = [pool.submit(send, chunk) for chunk in chunks[:window]]
-            for i in range(len(chunks)):
-                body = futures[i].result()
-                if i + window < len(chunks):
-                    futures.append(pool.submit(send, chunks[i + window]))
-                futures[i] = None  # type: ignore[call-overload]
-                yield body
+        ahead = 2 * self.in_flight
+        ready: dict[int, tuple[bool, Any]] = {}
+        changed = threading.Condition()
+        taken = consumed = 0
+        stop = False
+
+        def sender() -> None:
+            nonlocal taken
+            while True:
+                with changed:
+                    while not stop and taken < len(chunks) and taken - consumed >= ahead:
+                        changed.wait()
+                    if stop or taken >= len(chunks):
+                        return
+                    index = taken
+                    taken += 1
+                try:
+                    outcome: tuple[bool, Any] = (True, send(chunks[index]))
+                except BaseException as exc:  # handed to the caller, raised there
+                    outcome = (False, exc)
+                with changed:
+                    ready[index] = outcome
+                    changed.notify_all()
+
+        senders = [threading.Thread(target=sender, name="graph-batch", daemon=True)
+                   for _ in range(min(self.in_flight, len(chunks)))]
+        for thread in senders:
+            thread.start()
+        try:
+            for index in range(len(chunks)):
+                with changed:
+                    while index not in ready:
+                        changed.wait()
+                    ok, value = ready.pop(index)
+                    consumed = index + 1
+                    changed.notify_all()
+                if not ok:
+                    raise value
+                yield value.json()
+        finally:
+            with changed:
+                stop = True
+                changed.notify_all()
+            for thread in senders:
+                thread.join()
 
 
 def _header(response: dict[str, Any], name: str) -> str | None:
