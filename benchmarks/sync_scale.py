@@ -4,6 +4,10 @@ users changed. Prints every figure on its own line with the command that produce
 
     python benchmarks/sync_scale.py [--users 10000] [--groups 100] [--seed 7]
     python benchmarks/sync_scale.py --latency-ms 100   # the full sync as real Graph feels
+    python benchmarks/sync_scale.py --users 10000,30000 --groups 100,300   # how it grows
+
+With several sizes, each runs in a process of its own (so each peak RSS is its own) and
+the last line compares the sync thread's CPU of the no-change runs, largest to smallest.
 
 With ``--latency-ms`` every Graph round trip waits that long (the mock's fault
 injection; a batch waits once, as Graph runs its inner requests side by side) and
@@ -23,6 +27,7 @@ import resource
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -116,19 +121,53 @@ def plan_writes(applied: dict[str, int]) -> int:
 
 
 def per_user_reads(recording) -> int:
+    """Inner requests of the batches that read one user's photo metadata, calendars or events
+    (not group members, not photo bytes)."""
     import json
 
-    return sum(len(json.loads(body)["requests"]) for method, url, body in recording
-               if urlsplit(url).path.endswith("/$batch"))
+    return sum(1 for method, url, body in recording if urlsplit(url).path.endswith("/$batch")
+               for inner in json.loads(body)["requests"]
+               if inner["url"].startswith("/users/") and not inner["url"].endswith("/$value"))
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def compare(args: argparse.Namespace, users: list[int], groups: list[int]) -> None:
+    """Run each size in a child process, then compare their no-change sync CPU."""
+    import json
+    import subprocess
+    import tempfile
+
+    if len(groups) != len(users):
+        raise SystemExit("--groups needs one count per --users size")
+    cpu: dict[int, float] = {}
+    for n, g in zip(users, groups, strict=True):
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            subprocess.run([sys.executable, __file__, "--users", str(n), "--groups", str(g),
+                            "--seed", str(args.seed), "--figures", out.name], check=True)
+            cpu[n] = json.loads(Path(out.name).read_text())["quiet_cpu"]
+    small, large = min(cpu), max(cpu)
+    command = (f"python benchmarks/sync_scale.py --users {','.join(map(str, users))} "
+               f"--groups {','.join(map(str, groups))} --seed {args.seed}")
+    print(f"no-change sync CPU, {large} vs {small} users: {cpu[large] / cpu[small]:.1f} x "
+          f"({cpu[large]:.2f} s vs {cpu[small]:.2f} s; the tenant is {large / small:.0f} x "
+          f"larger; target <= 3 x)    [{command}]", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--groups", type=int, default=100)
+    parser.add_argument("--users", default="10000", help="a size, or sizes: 10000,30000")
+    parser.add_argument("--groups", default="100", help="groups per size: 100,300")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--figures", help=argparse.SUPPRESS)  # where a child writes its figures
     args = parser.parse_args(argv)
+    users, groups = _sizes(args.users), _sizes(args.groups)
+    if len(users) > 1:
+        return compare(args, users, groups)
+    args.users, args.groups = users[0], groups[0]
     command = f"python benchmarks/sync_scale.py --users {args.users} --groups {args.groups} " \
               f"--seed {args.seed}" + (f" --latency-ms {args.latency_ms}" if args.latency_ms else "")
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
@@ -164,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
                 "<= 45 s at 10k users)")
             return
         full_recording, full_requests = graph.recording, graph.requests_made
+        full_reads = per_user_reads(full_recording)
         assert full.status == "success", full.message
         writes = plan_writes(full.counts)
         least = reads + writes
@@ -184,12 +224,14 @@ def main(argv: list[str] | None = None) -> None:
         quiet = engine.run("benchmark")
         quiet_time, quiet_cpu = time.perf_counter() - t0, time.thread_time() - cpu0
         delta_requests = sum(1 for _, url, _ in graph.recording if "/delta" in url)
+        quiet_reads = per_user_reads(graph.recording)
         say("no-change incremental", f"{quiet_time / full_time:.2%} of the full run's time "
             f"({quiet_time:.2f} s) "
             f"(target <= 2%), {graph.requests_made} requests = {delta_requests} delta + "
             f"{graph.requests_made - delta_requests} for the daily per-user refresh share "
-            f"({per_user_reads(graph.recording)} per-user reads); changes: {quiet.counts}; "
-            f"the sync thread's CPU {quiet_cpu:.2f} s")
+            f"({quiet_reads} per-user reads, {quiet_reads / max(full_reads, 1):.2%} of the full "
+            f"run's {full_reads}); changes: {quiet.counts}; the sync thread's CPU "
+            f"{quiet_cpu:.2f} s")
 
         # -- incremental after 1 % of users changed -------------------------------------------
         rng = random.Random(args.seed)
@@ -217,6 +259,10 @@ def main(argv: list[str] | None = None) -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     say("peak RSS", f"{rss:.0f} MB (the served world, its generator and the sync in one "
         "process; target <= 250 MB at 10k users, <= 400 MB at 30k)")
+    if args.figures:
+        import json
+
+        Path(args.figures).write_text(json.dumps({"quiet_cpu": quiet_cpu, "rss_mb": rss}))
 
 
 if __name__ == "__main__":
