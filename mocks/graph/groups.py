@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, request
 from mocks.entra.models import GROUP_WRITABLE, EntraError, Group, User
 from mocks.graph.auth import requires
 from mocks.graph.errors import GraphError
-from mocks.graph.navigation import expansion
+from mocks.graph.navigation import expansion, user_selected
 from mocks.graph.odata import (
     DIRECTORY_OBJECT_TYPE,
     GROUP_TYPE,
@@ -28,7 +28,7 @@ from mocks.graph.odata import (
     parse_query,
     shape,
 )
-from mocks.graph.users import not_found, tenant, user_json
+from mocks.graph.users import not_found, tenant
 
 bp = Blueprint("graph_groups", __name__)
 
@@ -45,7 +45,7 @@ def group_json(group: Group) -> dict[str, Any]:
 def object_json(obj: User | Group, query: Query) -> dict[str, Any]:
     """A member as a directory object: ``@odata.type`` first, then its own default set."""
     if isinstance(obj, User):
-        body = {"@odata.type": "#microsoft.graph.user", **user_json(obj, query.select)}
+        body = {"@odata.type": "#microsoft.graph.user", **user_selected(obj, query.select)}
         return body if query.select else shape(body, None, USER_TYPE)
     return {"@odata.type": "#microsoft.graph.group", **group_json(obj)}
 
