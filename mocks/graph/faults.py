@@ -410,6 +410,8 @@ class GraphTraffic:
         self.flask_app = flask_app
         self.wsgi_app = wsgi_app
         self._clients: dict[str, str] = {}
+        self._last_wall: tuple[int | None, str] = (None, "")
+        self._last_sim: tuple[datetime | None, str] = (None, "")
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -430,8 +432,7 @@ class GraphTraffic:
         fault = plan.decide(method, path, in_batch=batch is not None,
                             query=environ.get("QUERY_STRING", ""))
         # Interned: the 100,000 entries share one string per second, not one each.
-        entry = JournalEntry(0, sys.intern(isoformat_z(datetime.fromtimestamp(wall, UTC))),
-                             sys.intern(isoformat_z(sim)),
+        entry = JournalEntry(0, self._wall_stamp(wall), self._sim_stamp(sim),
                              method, url, None, client_request_id, request_id, client,
                              retryViolation=violated is not None, violatedRetryAfter=violated,
                              batch=batch)
@@ -477,6 +478,23 @@ class GraphTraffic:
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, recording_start_response)
+
+    def _wall_stamp(self, wall: float) -> str:
+        """``wall`` as the journal writes it; one string per second, interned (the 100,000
+        entries share it) and made once (requests in the same second reuse it)."""
+        second = int(wall)
+        last = self._last_wall
+        if last[0] != second:
+            last = self._last_wall = (second, sys.intern(
+                isoformat_z(datetime.fromtimestamp(second, UTC))))
+        return last[1]
+
+    def _sim_stamp(self, sim: datetime) -> str:
+        """The simulation time as the journal writes it, made once per clock reading."""
+        last = self._last_sim
+        if last[0] != sim:
+            last = self._last_sim = (sim, sys.intern(isoformat_z(sim)))
+        return last[1]
 
     def _client(self, authorization: str) -> str:
         """The calling app's id from its bearer token (unverified: only for the journal)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 
 from mocks.entra.models import GROUP_WRITABLE, EntraError, Group, User
 from mocks.graph.auth import requires
@@ -23,6 +23,7 @@ from mocks.graph.odata import (
     bad_request,
     count_only,
     entity,
+    host_url,
     json_body,
     page,
     parse_query,
@@ -186,7 +187,7 @@ def create_group():
         group = t.add_group(changes, members=members)
         for owner in owners:
             t.add_owner(group.id, owner)
-    location = (f"{request.host_url}v2/{t.id}/directoryObjects/"
+    location = (f"{host_url()}v2/{t.id}/directoryObjects/"
                 f"{group.id}/Microsoft.DirectoryServices.Group")
     body = entity(group_json(group), "groups", GROUP_TYPE)
     # group-post-groups.md Example 2: the new group's @odata.id follows its context
@@ -303,7 +304,7 @@ def _members(group_id: str, transitive: bool, cast: str | None):
 def _group_odata_id(group: Group) -> dict[str, str]:
     """A group reached through a cast carries its directory @odata.id, as Graph shows
     (group-list-transitivemembers.md Example 3)."""
-    return {"@odata.id": f"{request.host_url}v2/{tenant().id}/directoryObjects/{group.id}/"
+    return {"@odata.id": f"{host_url()}v2/{tenant().id}/directoryObjects/{group.id}/"
                          "Microsoft.DirectoryServices.Group"}
 
 

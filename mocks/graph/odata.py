@@ -901,9 +901,22 @@ def decode_skiptoken(token: str) -> tuple[str, Any]:
 # ---------------------------------------------------------------------------
 # Shaping responses
 # ---------------------------------------------------------------------------
+def host_url() -> str:
+    """The request's ``https://host/``, worked out once per request (werkzeug recomputes
+    it at every read, and a page of calendars or groups reads it once per item)."""
+    environ = request.environ
+    url = environ.get(HOST_URL_KEY)
+    if url is None:
+        url = environ[HOST_URL_KEY] = request.host_url
+    return url
+
+
+HOST_URL_KEY = "mocks.graph.host_url"
+
+
 def graph_root() -> str:
     """The mock's own ``https://host/v1.0/`` (Graph answers with its own host)."""
-    return request.host_url + "v1.0/"
+    return host_url() + "v1.0/"
 
 
 def context_url(context: str, select: list[str] | None = None, entity: bool = False) -> str:
