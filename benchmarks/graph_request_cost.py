@@ -1,12 +1,12 @@
 """What one Graph request costs the mock in-process (issue 13): CPU per request, no network.
 
-    python benchmarks/graph_request_cost.py [--users 300] [--blocks 7] [--repo PATH]
+    python benchmarks/graph_request_cost.py [--users 300] [--blocks 60] [--repo PATH]
 
 Calls the Graph app's WSGI callable directly (the way a served request reaches it) for:
 ``GET /v1.0/users?$top=100`` with a bearer token, and ``POST /v1.0/$batch`` of 20 inner
 GETs of each kind the sync batches (calendars with ``$select``, photo metadata, photo
-bytes, group members cast to users). Each figure is the best of ``--blocks`` timed
-blocks (the machine is shared; the best block is the least disturbed one). ``--repo``
+bytes, group members cast to users). Each figure is the best of ``--blocks`` blocks of
+CPU time (see :func:`best_ms`). ``--repo``
 measures another checkout of this repository (e.g. an unmodified one) with the same
 script, so before/after figures can come from one run.
 """
@@ -17,7 +17,9 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -72,23 +74,27 @@ def call(app, env: dict) -> bytes:
     return body
 
 
-def best_ms(run, count: int, blocks: int) -> float:
-    """The best of ``blocks`` blocks of ``count`` calls, in ms of this thread's CPU per call
-    (CPU time, not wall time: other processes on a shared machine do not inflate it)."""
-    run()
-    best = float("inf")
-    for _ in range(blocks):
-        started = time.thread_time()
-        for _ in range(count):
-            run()
-        best = min(best, (time.thread_time() - started) / count)
-    return best * 1000
+def best_ms(runs: dict[str, tuple[Callable[[], Any], int]], rounds: int) -> dict[str, float]:
+    """ms of this thread's CPU per call of each run, the best of ``rounds`` blocks of
+    ``count`` calls. CPU time, not wall time, and the runs take turns block by block, so
+    other processes on a shared machine disturb every figure alike and the best block
+    of each is an undisturbed one."""
+    best = dict.fromkeys(runs, float("inf"))
+    for run, _ in runs.values():
+        run()
+    for _ in range(rounds):
+        for name, (run, count) in runs.items():
+            started = time.thread_time()
+            for _ in range(count):
+                run()
+            best[name] = min(best[name], (time.thread_time() - started) / count)
+    return {name: seconds * 1000 for name, seconds in best.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=300)
-    parser.add_argument("--blocks", type=int, default=30)
+    parser.add_argument("--blocks", type=int, default=60)
     parser.add_argument("--repo", default=str(HERE.parent))
     args = parser.parse_args()
     sys.path.insert(0, str(Path(args.repo).resolve()))
@@ -101,15 +107,15 @@ def main() -> None:
         "photo/$value": "/users/{u}/photo/$value",
         "members": "/groups/{g}/members/microsoft.graph.user?$select=id&$top=999",
     }
-    figures = {"users?$top=100": best_ms(
-        lambda: call(app, environ("GET", "/v1.0/users", "$top=100", token)), 20, args.blocks)}
+    runs: dict[str, tuple[Callable[[], Any], int]] = {"users?$top=100": (
+        lambda: call(app, environ("GET", "/v1.0/users", "$top=100", token)), 20)}
     for name, url in inner.items():
         body = json.dumps({"requests": [
             {"id": str(i), "method": "GET", "url": url.format(u=u, g=gids[i % len(gids)])}
             for i, u in enumerate(uids)]}).encode()
-        figures[f"$batch 20x {name}"] = best_ms(
-            lambda b=body: call(app, environ("POST", "/v1.0/$batch", "", token, b)), 5,
-            args.blocks)
+        runs[f"$batch 20x {name}"] = (
+            lambda b=body: call(app, environ("POST", "/v1.0/$batch", "", token, b)), 3)
+    figures = best_ms(runs, args.blocks)
     print(f"repo {args.repo}, {args.users} users, best of {args.blocks} blocks")
     for name, ms in figures.items():
         print(f"  {name:32} {ms:7.2f} ms")

@@ -224,7 +224,9 @@ def _quick_environ(method: str, path: str, query: str, headers: dict[str, str],
 def _names_batch(url: str) -> bool:
     """Whether a URL's path, decoded and cleaned up as a router would, is ``$batch``."""
     path = unquote(url.split("#", 1)[0].split("?", 1)[0])
-    path = "".join(ch for ch in path if ch.isprintable() and not ch.isspace()).lower()
+    if not (path.isascii() and path.isprintable()) or " " in path:  # else nothing to drop
+        path = "".join(ch for ch in path if ch.isprintable() and not ch.isspace())
+    path = path.lower()
     segments: list[str] = []
     for segment in path.split("/"):
         if segment in ("", "."):

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import re
 import socket
 import sys
 import threading
@@ -61,6 +62,8 @@ REQUEST_ID_ENVIRON_KEY = "mocks.graph.request_id"  # read by mocks.graph.errors.
 # Query parameters whose values the journal never shows.
 SECRET_PARAMS = frozenset({"client_secret", "client_assertion", "password", "access_token",
                            "refresh_token", "code", "sig", "api_key", "apikey", "key"})
+# A query string without any of these letters (in any case, encoded or not) names no secret.
+_SECRET_HINT = re.compile("|".join(sorted(SECRET_PARAMS)) + "|%", re.IGNORECASE)
 THROTTLE_MESSAGE = "Too many requests. Please retry after the number of seconds in Retry-After."
 UNAVAILABLE_MESSAGE = ("The service is temporarily unavailable. Please retry after the number of "
                        "seconds in Retry-After.")
@@ -532,6 +535,8 @@ def _query(raw: str) -> str:
     """The query string for the journal, with secret parameter values masked."""
     if not raw:
         return ""
+    if not _SECRET_HINT.search(raw):  # no secret's name anywhere: nothing to mask
+        return "?" + raw
     pairs = parse_qsl(raw, keep_blank_values=True)
     if not any(name.lower() in SECRET_PARAMS for name, _ in pairs):
         return "?" + raw

@@ -904,14 +904,26 @@ def decode_skiptoken(token: str) -> tuple[str, Any]:
 def host_url() -> str:
     """The request's ``https://host/``, worked out once per request (werkzeug recomputes
     it at every read, and a page of calendars or groups reads it once per item)."""
-    environ = request.environ
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    environ = req.environ
     url = environ.get(HOST_URL_KEY)
     if url is None:
-        url = environ[HOST_URL_KEY] = request.host_url
+        # werkzeug derives it from these environ values alone (and the trusted hosts)
+        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
+               environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+               environ.get("SCRIPT_NAME"), tuple(req.trusted_hosts or ()))
+        url = _HOST_URLS.get(key)
+        if url is None:
+            url = req.host_url
+            if len(_HOST_URLS) >= 256:
+                _HOST_URLS.clear()
+            _HOST_URLS[key] = url
+        environ[HOST_URL_KEY] = url
     return url
 
 
 HOST_URL_KEY = "mocks.graph.host_url"
+_HOST_URLS: dict[tuple[Any, ...], str] = {}
 
 
 def graph_root() -> str:
