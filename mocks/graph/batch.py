@@ -20,10 +20,10 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 from werkzeug.test import EnvironBuilder
 
-from mocks.graph import odata
+from mocks.graph import jsonbody, odata
 from mocks.graph.auth import bearer_claims
 from mocks.graph.errors import GraphError, error_body, request_ids
 from mocks.graph.faults import BATCH_ENVIRON_KEY
@@ -261,8 +261,9 @@ def _dispatch(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
     if raw:
         ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
         if "json" in ctype.lower():
+            encoded = jsonbody.reusable(environ, raw)
             try:
-                response["body"] = json.loads(raw)
+                response["body"] = encoded if encoded is not None else json.loads(raw)
             except ValueError:
                 response["body"] = base64.b64encode(raw).decode()
         else:
@@ -315,4 +316,4 @@ def batch():
             continue
         results[item["id"].lower()] = _dispatch(item, outer_id)
     responses = [results[item["id"].lower()] for item in body["requests"]]
-    return jsonify({"responses": responses})
+    return jsonbody.batch_response(responses)
