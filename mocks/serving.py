@@ -55,6 +55,23 @@ class _Gateway(wsgi.Gateway_10):
         environ["werkzeug.socket"] = self.req.conn.socket
         return environ
 
+    def write(self, chunk: bytes) -> None:
+        """The first piece of a response leaves with its headers in one socket write: one
+        run of TLS records and one system call instead of two (cheroot's writer flushes
+        at every write)."""
+        wfile = self.req.conn.wfile
+        if self.req.sent_headers or not chunk or "write" in vars(wfile):
+            super().write(chunk)
+            return
+        held: list[bytes] = []
+        wfile.write = held.append  # what cheroot writes now (headers, then the chunk) is held
+        try:
+            super().write(chunk)
+        finally:
+            del wfile.write
+            if held:
+                wfile.write(b"".join(held))
+
 
 class _Server(wsgi.Server):
     """cheroot's server with its messages (peers dropping connections, ...) in ``logging``."""
