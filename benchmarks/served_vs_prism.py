@@ -2,14 +2,16 @@
 one run, both behind TLS.
 
     python benchmarks/served_vs_prism.py [--users 300] [--seconds 10] [--connections 16]
+                                         [--rounds 2]
 
 The mock answers ``GET /v1.0/users?$top=100`` from a seeded world, checking the bearer
 token on every request. Prism (``@stoplight/prism-cli`` from the npm registry, installed
 into ``benchmarks/.cache/prism``, which git ignores) serves the same page as the static
 example of a one-operation OpenAPI document, with stunnel (Debian's stunnel4) terminating
 TLS in front of it with the same throw-away certificate. wrk (Debian's package) loads each
-in turn with the same threads, connections, duration and headers. Prints req/s, p50 and
-p99 for each and the ratio mock / Prism. Everything listens on 127.0.0.1.
+in turn with the same threads, connections, duration and headers, in alternating rounds.
+Prints req/s, p50 and p99 for each round and the ratio mock / Prism of the means.
+Everything listens on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -97,9 +99,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="alternating rounds of --seconds each for the mock and Prism")
     args = parser.parse_args(argv)
     command = (f"python benchmarks/served_vs_prism.py --users {args.users} "
-               f"--seconds {args.seconds} --connections {args.connections}")
+               f"--seconds {args.seconds} --connections {args.connections} "
+               f"--rounds {args.rounds}")
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         os.environ.pop(name, None)  # MSAL (requests) must trust the served CA, not the system's
 
@@ -148,13 +153,23 @@ def main(argv: list[str] | None = None) -> None:
 
             print(f"page: {len(json.dumps(page))} bytes, 100 users; wrk -t2 "
                   f"-c{args.connections} -d{args.seconds}s, both over TLS    [{command}]")
-            mock = wrk(mock_url, token, args.seconds, args.connections)
-            peer = wrk(prism_url, token, args.seconds, args.connections)
-        for name, figures in (("served Graph mock (token checked)", mock),
-                              ("Prism behind stunnel (static example)", peer)):
-            print(f"{name}: {figures['rps']:.0f} req/s, p50 {figures['p50']:.1f} ms, "
-                  f"p99 {figures['p99']:.1f} ms, non-2xx {figures['non2xx']}    [{command}]")
-        print(f"ratio mock / Prism: {mock['rps'] / peer['rps']:.2f}x (target >= 1.0)    "
+            # Rounds take turns (mock, Prism, mock, Prism...): the machine's load swings
+            # from minute to minute, and alternating lets both sides meet the same swings.
+            mocks, peers = [], []
+            for _ in range(args.rounds):
+                mocks.append(wrk(mock_url, token, args.seconds, args.connections))
+                peers.append(wrk(prism_url, token, args.seconds, args.connections))
+        for i, (mock, peer) in enumerate(zip(mocks, peers, strict=True), 1):
+            for name, figures in (("served Graph mock (token checked)", mock),
+                                  ("Prism behind stunnel (static example)", peer)):
+                print(f"round {i}: {name}: {figures['rps']:.0f} req/s, p50 "
+                      f"{figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, non-2xx "
+                      f"{figures['non2xx']}    [{command}]")
+            print(f"round {i}: ratio mock / Prism: {mock['rps'] / peer['rps']:.2f}x    [{command}]")
+        mock_rps = sum(m["rps"] for m in mocks) / len(mocks)
+        peer_rps = sum(p["rps"] for p in peers) / len(peers)
+        print(f"mean over {args.rounds} rounds: mock {mock_rps:.0f} req/s, Prism {peer_rps:.0f} "
+              f"req/s; ratio mock / Prism: {mock_rps / peer_rps:.2f}x (target >= 1.0)    "
               f"[{command}]")
     finally:
         for proc in procs:

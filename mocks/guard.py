@@ -96,6 +96,10 @@ def check_json(raw: bytes) -> None:
 
 def check_body() -> None:
     """Refuse a JSON request body beyond the limits (deep, long integers, NaN)."""
+    environ = request.environ
+    if not environ.get("CONTENT_LENGTH") and not environ.get("wsgi.input_terminated") \
+            and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return  # no body to read (a GET): werkzeug would read nothing either
     raw = request.get_data(cache=True)
     if not raw or not _looks_json(raw):
         return
@@ -142,6 +146,9 @@ def expanded_size(node: Any, limit: int = MAX_EXPANDED_NODES) -> int:
 # -- query strings ----------------------------------------------------------------------------
 def check_query(names: Iterable[str] = ODATA_EXPRESSIONS) -> None:
     """Refuse an OData expression nested deeper than :data:`MAX_PARENS` parentheses."""
+    raw = request.environ.get("QUERY_STRING", "")
+    if raw.count("(") + raw.count("%28") <= MAX_PARENS:
+        return  # the whole query has too few "(" for any one option to nest too deeply
     for name in names:
         value = request.args.get(name)
         if value and value.count("(") > MAX_PARENS and paren_depth(value) > MAX_PARENS:

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from mocks.entra.models import EntraError
 from mocks.graph.errors import GraphError, error_response
+from mocks.graph.jsonbody import GraphJSONProvider
 
 # Route modules, each exposing a Flask ``bp`` Blueprint mounted under /v1.0.
 ROUTE_MODULES = ("users", "groups", "relations", "directory", "photos", "calendars", "delta",
@@ -43,7 +44,7 @@ def create_app(world) -> Flask:
     """Build the Graph v1.0 app over ``world`` (a :class:`mocks.world.World`)."""
     app = Flask("mocks.graph", static_folder=None)  # no /static route: every route is Graph's
     app.config["WORLD"] = world
-    app.json.sort_keys = False
+    app.json = GraphJSONProvider(app)  # keys in insertion order, as Graph writes them
     app.url_map.strict_slashes = False
     for name in ROUTE_MODULES:
         module = importlib.import_module(f"mocks.graph.{name}")

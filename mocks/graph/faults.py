@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import re
 import socket
 import sys
 import threading
@@ -61,6 +62,8 @@ REQUEST_ID_ENVIRON_KEY = "mocks.graph.request_id"  # read by mocks.graph.errors.
 # Query parameters whose values the journal never shows.
 SECRET_PARAMS = frozenset({"client_secret", "client_assertion", "password", "access_token",
                            "refresh_token", "code", "sig", "api_key", "apikey", "key"})
+# A query string without any of these letters (in any case, encoded or not) names no secret.
+_SECRET_HINT = re.compile("|".join(sorted(SECRET_PARAMS)) + "|%", re.IGNORECASE)
 THROTTLE_MESSAGE = "Too many requests. Please retry after the number of seconds in Retry-After."
 UNAVAILABLE_MESSAGE = ("The service is temporarily unavailable. Please retry after the number of "
                        "seconds in Retry-After.")
@@ -410,6 +413,8 @@ class GraphTraffic:
         self.flask_app = flask_app
         self.wsgi_app = wsgi_app
         self._clients: dict[str, str] = {}
+        self._last_wall: tuple[int | None, str] = (None, "")
+        self._last_sim: tuple[datetime | None, str] = (None, "")
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -430,8 +435,7 @@ class GraphTraffic:
         fault = plan.decide(method, path, in_batch=batch is not None,
                             query=environ.get("QUERY_STRING", ""))
         # Interned: the 100,000 entries share one string per second, not one each.
-        entry = JournalEntry(0, sys.intern(isoformat_z(datetime.fromtimestamp(wall, UTC))),
-                             sys.intern(isoformat_z(sim)),
+        entry = JournalEntry(0, self._wall_stamp(wall), self._sim_stamp(sim),
                              method, url, None, client_request_id, request_id, client,
                              retryViolation=violated is not None, violatedRetryAfter=violated,
                              batch=batch)
@@ -478,6 +482,23 @@ class GraphTraffic:
 
         return self.wsgi_app(environ, recording_start_response)
 
+    def _wall_stamp(self, wall: float) -> str:
+        """``wall`` as the journal writes it; one string per second, interned (the 100,000
+        entries share it) and made once (requests in the same second reuse it)."""
+        second = int(wall)
+        last = self._last_wall
+        if last[0] != second:
+            last = self._last_wall = (second, sys.intern(
+                isoformat_z(datetime.fromtimestamp(second, UTC))))
+        return last[1]
+
+    def _sim_stamp(self, sim: datetime) -> str:
+        """The simulation time as the journal writes it, made once per clock reading."""
+        last = self._last_sim
+        if last[0] != sim:
+            last = self._last_sim = (sim, sys.intern(isoformat_z(sim)))
+        return last[1]
+
     def _client(self, authorization: str) -> str:
         """The calling app's id from its bearer token (unverified: only for the journal)."""
         scheme, _, token = authorization.partition(" ")
@@ -514,6 +535,8 @@ def _query(raw: str) -> str:
     """The query string for the journal, with secret parameter values masked."""
     if not raw:
         return ""
+    if not _SECRET_HINT.search(raw):  # no secret's name anywhere: nothing to mask
+        return "?" + raw
     pairs = parse_qsl(raw, keep_blank_values=True)
     if not any(name.lower() in SECRET_PARAMS for name, _ in pairs):
         return "?" + raw

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 
 from mocks.entra.models import GROUP_WRITABLE, EntraError, Group, User
 from mocks.graph.auth import requires
 from mocks.graph.errors import GraphError
-from mocks.graph.navigation import expansion
+from mocks.graph.navigation import expansion, user_selected
 from mocks.graph.odata import (
     DIRECTORY_OBJECT_TYPE,
     GROUP_TYPE,
@@ -23,12 +23,13 @@ from mocks.graph.odata import (
     bad_request,
     count_only,
     entity,
+    host_url,
     json_body,
     page,
     parse_query,
     shape,
 )
-from mocks.graph.users import not_found, tenant, user_json
+from mocks.graph.users import not_found, tenant
 
 bp = Blueprint("graph_groups", __name__)
 
@@ -45,7 +46,7 @@ def group_json(group: Group) -> dict[str, Any]:
 def object_json(obj: User | Group, query: Query) -> dict[str, Any]:
     """A member as a directory object: ``@odata.type`` first, then its own default set."""
     if isinstance(obj, User):
-        body = {"@odata.type": "#microsoft.graph.user", **user_json(obj, query.select)}
+        body = {"@odata.type": "#microsoft.graph.user", **user_selected(obj, query.select)}
         return body if query.select else shape(body, None, USER_TYPE)
     return {"@odata.type": "#microsoft.graph.group", **group_json(obj)}
 
@@ -186,7 +187,7 @@ def create_group():
         group = t.add_group(changes, members=members)
         for owner in owners:
             t.add_owner(group.id, owner)
-    location = (f"{request.host_url}v2/{t.id}/directoryObjects/"
+    location = (f"{host_url()}v2/{t.id}/directoryObjects/"
                 f"{group.id}/Microsoft.DirectoryServices.Group")
     body = entity(group_json(group), "groups", GROUP_TYPE)
     # group-post-groups.md Example 2: the new group's @odata.id follows its context
@@ -303,7 +304,7 @@ def _members(group_id: str, transitive: bool, cast: str | None):
 def _group_odata_id(group: Group) -> dict[str, str]:
     """A group reached through a cast carries its directory @odata.id, as Graph shows
     (group-list-transitivemembers.md Example 3)."""
-    return {"@odata.id": f"{request.host_url}v2/{tenant().id}/directoryObjects/{group.id}/"
+    return {"@odata.id": f"{host_url()}v2/{tenant().id}/directoryObjects/{group.id}/"
                          "Microsoft.DirectoryServices.Group"}
 
 

@@ -901,9 +901,34 @@ def decode_skiptoken(token: str) -> tuple[str, Any]:
 # ---------------------------------------------------------------------------
 # Shaping responses
 # ---------------------------------------------------------------------------
+def host_url() -> str:
+    """The request's ``https://host/``, worked out once per request (werkzeug recomputes
+    it at every read, and a page of calendars or groups reads it once per item)."""
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    environ = req.environ
+    url = environ.get(HOST_URL_KEY)
+    if url is None:
+        # werkzeug derives it from these environ values alone (and the trusted hosts)
+        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
+               environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+               environ.get("SCRIPT_NAME"), tuple(req.trusted_hosts or ()))
+        url = _HOST_URLS.get(key)
+        if url is None:
+            url = req.host_url
+            if len(_HOST_URLS) >= 256:
+                _HOST_URLS.clear()
+            _HOST_URLS[key] = url
+        environ[HOST_URL_KEY] = url
+    return url
+
+
+HOST_URL_KEY = "mocks.graph.host_url"
+_HOST_URLS: dict[tuple[Any, ...], str] = {}
+
+
 def graph_root() -> str:
     """The mock's own ``https://host/v1.0/`` (Graph answers with its own host)."""
-    return request.host_url + "v1.0/"
+    return host_url() + "v1.0/"
 
 
 def context_url(context: str, select: list[str] | None = None, entity: bool = False) -> str:
@@ -924,27 +949,43 @@ ODATA_CONTROL = frozenset("@odata." + name for name in (
 def shape(obj: dict[str, Any], select: list[str] | None, etype: EntityType | None) -> dict[str, Any]:
     """Project one JSON object: ``$select`` (plus ``id``), else the type's default set.
 
-    Annotations such as ``@odata.type`` are always kept, first.
+    Annotations such as ``@odata.type`` are always kept, first. ``obj`` is only read.
     """
     # Most objects carry no annotation: a set intersection finds out without a pass over
     # every property (a user has about a hundred).
     annotated = bool(obj.keys() & ODATA_CONTROL)
     out = {k: v for k, v in obj.items() if k.startswith("@odata.")} if annotated else {}
+    derived = etype.derived if etype is not None else {}
     if select and select != ["*"]:
         names = select if "id" in select or "id" not in obj else [*select, "id"]
     elif etype is not None and etype.default_select is not None and not select:
         names = etype.default_select
+        if derived and _plain_defaults(etype):
+            derived = {}  # a listing's default set: every value is read as stored
     else:
         names = [k for k in obj if not k.startswith("@odata.")] if annotated else obj
-    derived = etype.derived if etype is not None else {}
     get = obj.get
     if not derived:
+        if not out:  # the common case: one comprehension instead of a store per name
+            return {name: get(name) for name in names}
         for name in names:
             out[name] = get(name)
         return out
     for name in names:
         out[name] = derived[name](obj) if name not in obj and name in derived else get(name)
     return out
+
+
+_PLAIN_DEFAULTS: dict[int, bool] = {}
+
+
+def _plain_defaults(etype: EntityType) -> bool:
+    """Whether no property of the type's default set is derived (then ``shape`` only reads)."""
+    plain = _PLAIN_DEFAULTS.get(id(etype))
+    if plain is None:
+        plain = _PLAIN_DEFAULTS[id(etype)] = not (etype.derived.keys()
+                                                  & set(etype.default_select or ()))
+    return plain
 
 
 def entity(obj: dict[str, Any], context: str, etype: EntityType | None,
@@ -994,7 +1035,12 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
     more = False
     at = start
     pred = q.filter
-    while at < len(seq):
+    total = len(seq)
+    if pred is None and q.top >= 0:  # no filter: the page is a slice of the collection
+        chosen = list(seq[start:start + q.top])
+        more = start + q.top < total
+        at = start + len(chosen) + 1
+    while pred is not None and at < total:
         item = seq[at]
         at += 1
         if pred is not None and not pred(read(item)):

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from mocks.entra import mailbox
 from mocks.entra.models import EntraError, User
+from mocks.graph import odata
 from mocks.graph.auth import requires
 
 bp = Blueprint("graph_photos", __name__)
@@ -45,7 +46,7 @@ def get_photo_metadata(key: str):
     """
     user = _user(key)
     photo = current_app.config["WORLD"].tenant.photos.get(user.id)
-    base = request.host_url.rstrip("/") + "/v1.0"
+    base = odata.host_url().rstrip("/") + "/v1.0"
     ctype, etag, width, height = (("image/gif", "", 1, 1) if photo is None else
                                   (photo.content_type, photo.etag, photo.width, photo.height))
     return jsonify({
@@ -65,7 +66,7 @@ def list_photo_sizes(key: str):
     """The sizes a stored photo is available in (none without a photo)."""
     user = _user(key)
     photo = current_app.config["WORLD"].tenant.photos.get(user.id)
-    base = request.host_url.rstrip("/") + "/v1.0"
+    base = odata.host_url().rstrip("/") + "/v1.0"
     sizes = [] if photo is None else [s for s in SIZES if int(s.split("x")[0]) <= photo.width]
     return jsonify({"@odata.context": f"{base}/$metadata#users('{user.id}')/photos",
                     "value": [_size_json(photo, s) for s in sizes]})
@@ -83,7 +84,7 @@ def get_photo_size(key: str, size: str):
     """One size's metadata; 404 when there is no photo."""
     user = _user(key)
     photo = mailbox.photo_of(current_app.config["WORLD"].tenant, user.id)
-    base = request.host_url.rstrip("/") + "/v1.0"
+    base = odata.host_url().rstrip("/") + "/v1.0"
     return jsonify({"@odata.context": f"{base}/$metadata#users('{user.id}')/photos/$entity",
                     **_size_json(photo, _size(size))})
 

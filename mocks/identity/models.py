@@ -53,7 +53,7 @@ class TokenService:
 
     def __init__(self, key: SigningKey | None = None) -> None:
         self.key = key or new_signing_key()
-        self._verified: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._verified: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 
     def issue(self, tenant_id: str, client_id: str, app_object_id: str, roles: list[str],
               audience: str = GRAPH_AUDIENCE, lifetime: int = TOKEN_LIFETIME,
@@ -81,9 +81,11 @@ class TokenService:
         """Return the claims of a token this service issued for ``tenant_id``, or raise.
 
         A token whose signature was checked once is remembered (until it expires), so
-        the inner requests of a ``$batch`` do not each pay for an RSA verification.
+        the inner requests of a ``$batch`` do not each pay for an RSA verification. The
+        memory is keyed by the signing key too: a token is never accepted on the word of
+        a key the service no longer signs with.
         """
-        key = (token, tenant_id, audience)
+        key = (token, tenant_id, audience, self.key.kid)
         cached = self._verified.get(key)
         if cached is not None and cached["nbf"] <= time.time() < cached["exp"]:
             return cached

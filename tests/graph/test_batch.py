@@ -146,3 +146,16 @@ def test_inner_throttling_shows_in_the_inner_response_while_the_batch_is_200(sim
     outer = sim.world.journal.entries()[-1]
     assert outer.url == "/v1.0/$batch" and outer.status == 200
     assert all(e.batch == outer.requestId and e.clientRequestId == "batch-42" for e in inner)
+
+
+def test_an_inner_header_with_a_line_break_gets_its_own_400_not_a_500(sim):
+    client = sim.client(*ROLES)
+    batch = [get(1, "/users", headers={"Prefer": "a\r\nX-Injected: yes"}),
+             get(2, f"/users/{sim.ray.id}")]
+    response = client.post("/$batch", json={"requests": batch})
+    assert response.status_code == 200
+    answers = responses(response.json())
+    assert answers["1"]["status"] == 400
+    assert answers["1"]["body"]["error"]["code"] == "BadRequest"
+    assert "line breaks" in answers["1"]["body"]["error"]["message"]
+    assert answers["2"]["status"] == 200 and answers["2"]["body"]["id"] == sim.ray.id

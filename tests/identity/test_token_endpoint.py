@@ -162,3 +162,18 @@ def test_unknown_paths_answer_json_not_a_stack_trace(client):
     response = client.get("https://login.microsoftonline.com/contoso.com/oauth2/v2.0/nowhere")
     assert response.status_code == 404
     assert "no endpoint at /contoso.com/oauth2/v2.0/nowhere" in response.json()["error_description"]
+
+
+def test_a_remembered_token_is_refused_once_the_signing_key_changes():
+    """Verified tokens are remembered for speed, never past the key that signed them."""
+    import pytest
+
+    from mocks.identity.models import TokenInvalid, TokenService, new_signing_key
+
+    service = TokenService()
+    token = service.issue("tenant-1", "client-1", "object-1", ["User.Read.All"])
+    assert service.validate(token, "tenant-1")["roles"] == ["User.Read.All"]
+    assert service.validate(token, "tenant-1")["roles"] == ["User.Read.All"]  # remembered
+    service.key = new_signing_key()
+    with pytest.raises(TokenInvalid, match="Signing key not found"):
+        service.validate(token, "tenant-1")

@@ -111,3 +111,39 @@ def test_loopback_addresses():
     assert is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
     assert not is_loopback("sim.example.com")
+
+
+def test_more_keep_alive_clients_than_worker_threads_all_get_whole_answers(world):
+    """A few worker threads serve many keep-alive connections (idle ones wait in the
+    selector), and every answer arrives whole: status, headers and body, in one piece."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mocks.serving import THREADS
+
+    for i in range(40):
+        world.tenant.add_user({"userPrincipalName": f"user{i:02}@contoso.com",
+                               "displayName": f"User {i:02}"})
+    app = world.tenant.add_app("Emply People", {"User.Read.All"})
+    clients = THREADS * 3
+    with ServedWorld(world) as served:
+        token = world.tokens.issue(world.tenant.id, app.client_id, app.object_id,
+                                   ["User.Read.All"])
+        expected = None
+
+        def session(_: int) -> list[tuple[int, int, bytes]]:
+            with httpx.Client(verify=served.ssl_context(), trust_env=False, timeout=30,
+                              headers={"Authorization": f"Bearer {token}"}) as client:
+                answers = []
+                for _ in range(5):  # one connection, kept alive across the five
+                    r = client.get(f"{served.graph_url}/users?$top=30")
+                    answers.append((r.status_code, int(r.headers["Content-Length"]), r.content))
+                return answers
+
+        with ThreadPoolExecutor(clients) as pool:
+            results = [a for answers in pool.map(session, range(clients)) for a in answers]
+    assert len(results) == clients * 5
+    for status, length, body in results:
+        assert status == 200 and length == len(body)
+        expected = expected or body
+        assert body == expected  # the same page, byte for byte, for everyone
+    assert len(httpx.Response(200, content=expected).json()["value"]) == 30
