@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sync_core.graph import RETRY_STATUSES, GraphClient, GraphError
@@ -45,15 +46,26 @@ class EntraAdapter:
                 view.domains = frozenset(d["name"].lower() for d in org[0].get("verifiedDomains", []))
                 view.default_domain = next((d["name"].lower() for d in org[0].get(
                     "verifiedDomains", []) if d.get("isDefault")), None)
-            for item in self.graph.collect("users", {"$select": USER_SELECT, "$top": "999"}):
-                user = entra_user(item)
-                view.users[user.id] = user
-            view.members.update(self.members_of(group_ids))
+            if self.graph.in_flight > 1:
+                # Served: the members go out through $batch while the users are paged
+                # (each users page waits for the one before it: nextLink).
+                with ThreadPoolExecutor(1, thread_name_prefix="graph-members") as pool:
+                    members = pool.submit(self.members_of, list(group_ids))
+                    self._read_users(view)
+                    view.members.update(members.result())
+            else:
+                self._read_users(view)
+                view.members.update(self.members_of(group_ids))
         except GraphError as exc:
             errors.append(str(exc))
         view.complete = not errors
         view.errors = tuple(errors)
         return view
+
+    def _read_users(self, view: EntraView) -> None:
+        for item in self.graph.collect("users", {"$select": USER_SELECT, "$top": "999"}):
+            user = entra_user(item)
+            view.users[user.id] = user
 
     def delta_start(self) -> tuple[str, str]:
         """Delta links for users and groups that start from now (``$deltatoken=latest``).
