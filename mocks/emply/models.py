@@ -24,6 +24,7 @@ from typing import Any
 from mocks.clock import SimClock, isoformat_z
 from mocks.emply import errors as v
 from mocks.emply import integration
+from mocks.emply.changes import EMPLOYEE, ENTRA_LINK, EVERYONE, USER, ChangeLog
 from mocks.emply.errors import EmplyError, not_found
 from mocks.emply.integration import IntegrationSettings
 from mocks.ids import IdFactory
@@ -282,6 +283,9 @@ class Emply:
         # or renames a user (rare renames rebuild them), so the sync stays fast at 10,000 users.
         self._by_email: dict[str, str] = {}
         self._by_entra: dict[str, str] = {}
+        # Every mutation below is recorded here, so the hosted sync can plan only what
+        # changed since its last run (issue 13); see :mod:`mocks.emply.changes`.
+        self.changes = ChangeLog()
         clock.subscribe(self._on_clock)
 
     def now(self) -> datetime:
@@ -356,6 +360,7 @@ class Emply:
                 trial.title = str(v.text(body["title"], "title", required=True))
             self._apply_department(trial, body)
             vars(dept).update(vars(trial))
+            self.changes.add(EVERYONE, None)
             return dept
 
     def _apply_department(self, dept: Department, body: dict[str, Any]) -> None:
@@ -433,6 +438,7 @@ class Emply:
             is_admin = v.boolean(body.get("isAdministrator", False), "isAdministrator")
             role = Role(id or self.ids.guid(), name, is_admin)
             self.roles[role.id] = role
+            self.changes.add(EVERYONE, None)
             return role
 
     def update_role(self, role_id: str, body: dict[str, Any]) -> Role:
@@ -460,6 +466,7 @@ class Emply:
                                  f"Role '{role.name}' is held by users; it cannot stop being an "
                                  "administrator role while anyone holds it.")
             role.name, role.is_admin = name, is_admin
+            self.changes.add(EVERYONE, None)  # role names and SYNC-9's admin roles
             return role
 
     def delete_role(self, role_id: str) -> None:
@@ -472,6 +479,7 @@ class Emply:
                                  f"Role '{role.name}' is held by {len(holders)} user(s) and mapped by "
                                  f"{len(groups)} synced group(s); remove those first.")
             del self.roles[role.id]
+            self.changes.add(EVERYONE, None)
 
     def _holders(self, role_id: str) -> list[User]:
         return [u for u in self.users.values() if role_id in u.role_ids]
@@ -514,6 +522,7 @@ class Emply:
             self._apply_employee(emp, {"number": body.get("number") or self._next_number(), **body},
                                  creating=True)
             self.employees[emp.id] = emp
+            self.changes.add(EMPLOYEE, emp.id)
         self.archive_due()
         return emp
 
@@ -531,8 +540,10 @@ class Emply:
             if user is not None:
                 self._check_user_email(trial.email or user.email, user.id)
             vars(emp).update(vars(trial))
+            self.changes.add(EMPLOYEE, emp.id)
             if user is not None:
                 self._copy_from_employee(user, emp)
+                self.changes.add(USER, user.id)
                 self._reindex()
         self.archive_due()
         return emp
@@ -596,6 +607,7 @@ class Emply:
                 raise EmplyError(409, "employee_in_use",
                                  f"Employee '{emp.id}' manages department '{managed[0].title}'.")
             del self.employees[emp.id]
+            self.changes.add(EMPLOYEE, emp.id)
 
     def archive_due(self) -> list[DomainEvent]:
         """Archive every employee whose resignation date has come (by the simulation clock).
@@ -610,7 +622,11 @@ class Emply:
                 if emp.archived_at or not emp.resignation_date or emp.resignation_date > now.date():
                     continue
                 emp.archived_at = now
+                # Emply's own doing, even when a clock move inside a sync run triggered it.
+                self.changes.add(EMPLOYEE, emp.id, by_sync=False)
                 user = self.employee_user(emp.id)
+                if user is not None:
+                    self.changes.add(USER, user.id, by_sync=False)
                 if user is not None and (user.active or user.deactivation.by == SYNC):
                     user.deactivation = Deactivation("employee_archived", SYSTEM, now)
                 if user is not None and user.entra_object_id and not self.settings.delete_in_entra:
@@ -681,6 +697,7 @@ class Emply:
                 user.entra_object_id = entra_object_id
             user.employee_id = emp.id if emp else None
             self.users[user.id] = user
+            self.changes.add(USER, user.id)
             self._by_email[user.email.casefold()] = user.id
             if user.entra_object_id:
                 self._by_entra[user.entra_object_id] = user.id
@@ -709,6 +726,7 @@ class Emply:
             self._check_user_email(trial.email, user.id)
             trial.employee_id = employee_id
             vars(user).update(vars(trial))
+            self.changes.add(USER, user.id)
             self._reindex()
             return user
 
@@ -763,7 +781,10 @@ class Emply:
                 self._check_entra_link(object_id, user.id)
             if user.entra_object_id:
                 self._by_entra.pop(user.entra_object_id, None)
+                if user.entra_object_id != object_id:
+                    self.changes.add(ENTRA_LINK, user.entra_object_id)
             user.entra_object_id = object_id or None
+            self.changes.add(USER, user.id)
             if object_id:
                 self._by_entra[object_id] = user.id
             return user
@@ -782,6 +803,9 @@ class Emply:
                 if self.roles[role_id].is_admin:
                     self._check_admin_removal(user, self.roles[role_id], actor, "delete")
             del self.users[user.id]
+            self.changes.add(USER, user.id)
+            if user.entra_object_id:
+                self.changes.add(ENTRA_LINK, user.entra_object_id)
             self._by_email.pop(user.email.casefold(), None)
             self._by_entra.pop(user.entra_object_id or "", None)
             self.events = {k: e for k, e in self.events.items() if e.user_id != user.id}
@@ -807,6 +831,7 @@ class Emply:
                 raise EmplyError(409, "already_deactivated",
                                  f"User '{user.id}' is already deactivated ({user.deactivation.reason}).")
             user.deactivation = Deactivation(reason, actor, self.now(), v.text(note, "note", max_len=1000))
+            self.changes.add(USER, user.id)
             return user
 
     def activate_user(self, user_id: str, actor: str) -> User:
@@ -825,6 +850,7 @@ class Emply:
                                  f"User '{user.id}' was deactivated by {user.deactivation.by}, not by the "
                                  "sync, and stays deactivated (SYNC-3).")
             user.deactivation = None
+            self.changes.add(USER, user.id)
             return user
 
     # -- role assignments ------------------------------------------------------
@@ -845,6 +871,7 @@ class Emply:
                                  f"User '{user.id}' already holds role '{role.name}'.")
             assignment = RoleAssignment(role.id, source, group_id, actor, self.now())
             user.roles.append(assignment)
+            self.changes.add(USER, user.id)
             return assignment
 
     def revoke_role(self, user_id: str, role_id: str, actor: str) -> None:
@@ -859,6 +886,7 @@ class Emply:
             if role.is_admin:
                 self._check_admin_removal(user, role, actor, "remove")
             user.roles.remove(assignment)
+            self.changes.add(USER, user.id)
 
     def set_roles(self, user_id: str, role_ids: list[str], actor: str, *,
                   source: str = "manual", groups: dict[str, str] | None = None) -> User:
@@ -885,6 +913,7 @@ class Emply:
             added = [RoleAssignment(r, source, (groups or {}).get(r), actor, now)
                      for r in wanted if r not in user.role_ids]
             user.roles = kept + added
+            self.changes.add(USER, user.id)
             return user
 
     def _check_admin_removal(self, user: User, role: Role, actor: str, verb: str) -> None:
@@ -922,6 +951,7 @@ class Emply:
                                  f"User '{user.id}' is connected to an employee; the sync never changes "
                                  "their photo (PIC-1).")
             user.photo = Photo(bytes(content), content_type, self.now(), actor, entra_etag)
+            self.changes.add(USER, user.id)
             return user.photo
 
     def delete_photo(self, user_id: str, actor: str) -> None:
@@ -934,6 +964,7 @@ class Emply:
                                  f"User '{user.id}' is connected to an employee; the sync never changes "
                                  "their photo (PIC-1).")
             user.photo = None
+            self.changes.add(USER, user.id)
 
     # -- calendars ---------------------------------------------------------------
     def upsert_calendar(self, user_id: str, entra_calendar_id: str, name: str,
@@ -946,12 +977,14 @@ class Emply:
             calendar = next((c for c in user.calendars if c.entra_calendar_id == entra_calendar_id), None)
             if calendar is not None:
                 calendar.name = name
+                self.changes.add(USER, user.id)
                 return calendar
             if is_default and any(c.is_default for c in user.calendars):
                 raise EmplyError(409, "default_calendar_exists",
                                  f"User '{user.id}' already has a default calendar.")
             calendar = UserCalendar(self.ids.guid(), entra_calendar_id, name, is_default, is_default)
             user.calendars.append(calendar)
+            self.changes.add(USER, user.id)
             return calendar
 
     def set_calendar_enabled(self, user_id: str, calendar_id: str, enabled: bool,
@@ -968,6 +1001,7 @@ class Emply:
                                  f"'{calendar.name}' is the user's default calendar; it is always "
                                  "enabled and cannot be disabled (CAL-2).")
             calendar.enabled = enabled
+            self.changes.add(USER, user.id)
             return calendar
 
     def remove_calendar(self, user_id: str, calendar_id: str) -> None:
@@ -980,6 +1014,7 @@ class Emply:
                                  f"User '{user.id}' has no calendar with id '{calendar_id}'.")
             user.calendars.remove(calendar)
             self.events = {k: e for k, e in self.events.items() if e.calendar_id != calendar.id}
+            self.changes.add(USER, user.id)
 
     # -- events in Emply's calendar ---------------------------------------------
     def event(self, event_id: str) -> CalendarEvent:
@@ -1006,6 +1041,7 @@ class Emply:
                                   "emply", created_at=self.now())
             self._apply_event(event, body, creating=True)
             self.events[event.id] = event
+            self.changes.add(USER, user_id)
             return event
 
     def update_event(self, event_id: str, body: dict[str, Any]) -> CalendarEvent:
@@ -1016,6 +1052,7 @@ class Emply:
             trial = CalendarEvent(**{**vars(event), "entra_links": dict(event.entra_links)})
             self._apply_event(trial, body, creating=False)
             vars(event).update(vars(trial))
+            self.changes.add(USER, event.user_id)
             return event
 
     def delete_event(self, event_id: str) -> None:
@@ -1023,6 +1060,7 @@ class Emply:
             event = self.event(event_id)
             self._check_emply_event(event)
             del self.events[event.id]
+            self.changes.add(USER, event.user_id)
 
     @staticmethod
     def _check_emply_event(event: CalendarEvent) -> None:
@@ -1064,6 +1102,7 @@ class Emply:
                 self.events[event.id] = event
             else:
                 self._apply_event(event, body, creating=False)
+            self.changes.add(USER, user.id)
             return event
 
     def retire_m365_events(self, user_id: str, calendar_id: str, keep: set[str]) -> int:
@@ -1080,6 +1119,8 @@ class Emply:
                     and e.calendar_id == calendar.id and e.entra_event_id not in keep]
             for event in gone:
                 event.removed_at = self.now()
+            if gone:
+                self.changes.add(USER, user.id)
             return len(gone)
 
     def link_event(self, event_id: str, entra_calendar_id: str, entra_event_id: str) -> CalendarEvent:
@@ -1087,6 +1128,7 @@ class Emply:
         with self.lock:
             event = self.event(event_id)
             event.entra_links[entra_calendar_id] = entra_event_id
+            self.changes.add(USER, event.user_id)
             return event
 
     # -- integration settings -----------------------------------------------------
@@ -1099,6 +1141,7 @@ class Emply:
             for name, old, value in diffs:
                 self.audit.append(AuditEntry(now, actor, name, old, value))
             self.settings = new
+            self.changes.add(EVERYONE, None)
             return new
 
     def add_synced_group(self, body: dict[str, Any], actor: str) -> IntegrationSettings:
@@ -1137,6 +1180,7 @@ class Emply:
             now = self.now()
             old = self.settings.to_dict()
             self.settings = IntegrationSettings()
+            self.changes.add(EVERYONE, None)
             self.audit.append(AuditEntry(now, actor, "integration", old, None))
             removed = 0
             for event in self.events.values():
