@@ -65,6 +65,8 @@ class _Context:
         """The synced groups ``uid`` is directly in, in configured order."""
         if self.scope is None:  # everyone: one index over all memberships is cheaper
             return self.entra.groups_of(uid, self.synced)
+        if uid in self.scope.entra_ids:
+            return list(self.scope.groups.get(uid, ()))
         members = self.entra.members
         return [g for g in dict.fromkeys(self.synced) if uid in members.get(g, ())]
 
@@ -93,6 +95,7 @@ class _Scope:
 
     entra_ids: frozenset[str]
     emply_ids: list[str]
+    groups: dict[str, list[str]]  # the synced groups of each Entra id, in configured order
 
 
 def plan(entra: EntraView, emply: EmplyView, settings: Settings, last: LastState,
@@ -157,8 +160,12 @@ def _scope(ctx: _Context, candidates: Candidates) -> _Scope:
     emply_ids |= {user.id for uid in entra_ids if (user := by_entra.get(uid)) is not None}
     users = ctx.emply.users
     entra_ids |= {u.entra_id for i in emply_ids if (u := users.get(i)) and u.entra_id}
+    groups: dict[str, list[str]] = {}
+    for group_id in dict.fromkeys(ctx.synced):  # one set intersection per group
+        for uid in entra_ids.intersection(ctx.entra.members.get(group_id, ())):
+            groups.setdefault(uid, []).append(group_id)
     # In the view's order (C-speed filter), so the run log reads as a full plan's would.
-    return _Scope(frozenset(entra_ids), [*filter(emply_ids.__contains__, users)])
+    return _Scope(frozenset(entra_ids), [*filter(emply_ids.__contains__, users)], groups)
 
 
 # -- SAFE-1 ---------------------------------------------------------------------------
