@@ -47,11 +47,7 @@ class EmplyAdapter:
         copy is brought up to date from the change log: only what changed is read again."""
         e = self.emply
         with e.lock:
-            changes = None if self._snapshot is None else e.changes.since(self._snapshot.seq)
-            if changes is None:
-                self._snapshot = Snapshot(e)
-            else:
-                self._snapshot.refresh(changes)
+            self.refresh()
             deleted = set(e.deleted_entra_links)
             gone = set(links.values()).difference(e.users)  # linked by the sync, then deleted
             if gone:
@@ -59,6 +55,17 @@ class EmplyAdapter:
             view = self._snapshot.view(frozenset(deleted))
             view.seq = self._snapshot.seq
             return view
+
+    def refresh(self) -> None:
+        """Bring the standing copy up to date now, after a run's own writes, so that the
+        next run's read costs only what others changed in between."""
+        e = self.emply
+        with e.lock:
+            changes = None if self._snapshot is None else e.changes.since(self._snapshot.seq)
+            if changes is None:
+                self._snapshot = Snapshot(e)
+            else:
+                self._snapshot.refresh(changes)
 
     def changed_since(self, seq: int) -> Changes | None:
         """Users, former Entra links and employees changed after change number ``seq`` by
