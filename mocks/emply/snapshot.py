@@ -61,19 +61,21 @@ class Snapshot:
         e = self.emply
         self.seq = e.changes.seq
         employees = set(changes.employees)
+        # Users and employees keep their place: the rules take them in the model's order.
         for user_id in changes.users:
             old = self.users.get(user_id)
-            if old is not None:
-                self._drop_user(old)
-                employees.add(old.employee_id or "")
             user = e.users.get(user_id)
+            if old is not None:
+                self._drop_user(old, gone=user is None)
+                employees.add(old.employee_id or "")
             if user is not None:
                 self._put_user(user)
                 employees.add(user.employee_id or "")
         for employee_id in employees - {""}:
-            self.employees.pop(employee_id, None)
             if employee_id in e.employees:
                 self._put_employee(employee_id)
+            else:
+                self.employees.pop(employee_id, None)
         if changes.users:
             self._put_events(changes.users)
 
@@ -107,8 +109,9 @@ class Snapshot:
         if record.employee_id:
             self.user_of_employee[record.employee_id] = record.id
 
-    def _drop_user(self, record: EmplyUser) -> None:
-        del self.users[record.id]
+    def _drop_user(self, record: EmplyUser, gone: bool) -> None:
+        if gone:
+            del self.users[record.id]
         email = normalise_email(record.email)
         if self.by_email.get(email) is record:
             del self.by_email[email]

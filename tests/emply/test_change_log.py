@@ -104,6 +104,9 @@ def test_the_adapters_standing_copy_equals_a_fresh_read_after_changes(world, ids
     kept = adapter.read({})
     fresh = EmplyAdapter(e).read({})
     assert kept.users == fresh.users and kept.employees == fresh.employees
+    # and in the model's order, which the rules (and so the run log) follow
+    assert list(kept.users) == list(fresh.users)
+    assert list(kept.employees) == list(fresh.employees)
     assert kept.by_entra == fresh.by_entra and kept.by_email == fresh.by_email
     assert kept.unlinked == fresh.unlinked and kept.active_synced == fresh.active_synced
     assert kept.calendars_unread == fresh.calendars_unread
