@@ -177,8 +177,12 @@ class SyncEngine:
                              [_describe(a, "failure") for a in result.actions])
         if result.held:
             return self._hold(run_id, result)
+        seq = emply_view.seq
+        # The views are planned: let them go before applying, so a first run's photos,
+        # calendars and events read are freed for the writes, not held next to them.
+        del emply_view, entra_view
         applied = self._apply(run_id, result, only, last)
-        self._settle(applied, result, only, emply_view.seq, settings)
+        self._settle(applied, result, only, seq, settings)
         refresh = getattr(self.emply, "refresh", None)
         if refresh is not None:  # the host's copy takes this run's own writes in now
             refresh()

@@ -70,10 +70,16 @@ class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # Not given a file, the store is SQLite's private temporary database: like an
+        # in-memory one it is this connection's alone and gone when closed, but its pages
+        # live in a file SQLite deletes, not in RAM (a 30,000-user run log is tens of MB).
+        self._db = sqlite3.connect("" if path == ":memory:" else path, check_same_thread=False,
+                                   isolation_level=None)
         self._db.row_factory = sqlite3.Row
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
+        else:  # nothing outlives the connection: no journal file per statement either
+            self._db.execute("PRAGMA journal_mode=MEMORY")
         self._db.executescript(SCHEMA)
         self._user_groups: dict[str, frozenset[str]] | None = None  # see last_state()
         self._links: dict[str, str] | None = None  # see links()
