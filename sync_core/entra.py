@@ -9,6 +9,7 @@ batch, so a full read costs about as many requests as Graph allows.
 from __future__ import annotations
 
 import base64
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -242,15 +243,21 @@ class EntraAdapter:
 
 
 def entra_user(item: dict[str, Any]) -> EntraUser:
+    """A user as the rules read it. Names, job titles and departments repeat across a
+    tenant: one shared string each, not one per user read (issue 13, memory)."""
     return EntraUser(
         id=item["id"], user_principal_name=item.get("userPrincipalName") or "",
         mail=item.get("mail"), display_name=item.get("displayName"),
-        given_name=item.get("givenName"), surname=item.get("surname"),
-        job_title=item.get("jobTitle"), department=item.get("department"),
+        given_name=_shared(item.get("givenName")), surname=_shared(item.get("surname")),
+        job_title=_shared(item.get("jobTitle")), department=_shared(item.get("department")),
         mobile_phone=item.get("mobilePhone"),
         business_phones=tuple(item.get("businessPhones") or ()),
         account_enabled=item.get("accountEnabled") is not False,
         hybrid=bool(item.get("onPremisesSyncEnabled")))
+
+
+def _shared(value: Any) -> Any:
+    return sys.intern(value) if isinstance(value, str) else value
 
 
 def _inner_error(response: dict[str, Any]) -> tuple[str, str]:

@@ -83,6 +83,7 @@ class Store:
         self._db.executescript(SCHEMA)
         self._user_groups: dict[str, frozenset[str]] | None = None  # see last_state()
         self._links: dict[str, str] | None = None  # see links()
+        self._group_sets: dict[frozenset[str], frozenset[str]] = {}  # one of each (memory)
 
     def close(self) -> None:
         with self._lock:
@@ -217,7 +218,9 @@ class Store:
                 raise
             for uid in gone:
                 saved.pop(uid, None)
-            saved.update(new)
+            # Users share a few combinations of groups: keep one frozenset of each.
+            shared = self._group_sets
+            saved.update((uid, shared.setdefault(groups, groups)) for uid, groups in new.items())
 
     def _saved_groups(self) -> dict[str, frozenset[str]]:
         if self._user_groups is None:

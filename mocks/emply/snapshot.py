@@ -50,6 +50,7 @@ class Snapshot:
         self.shown_by_calendar: dict[str, dict[str, frozenset]] = {}
         self.calendars_of: dict[str, tuple[str, ...]] = {}  # user id -> calendars shown
         self.shown: Shown = {}
+        self._role_sets: dict[frozenset[str], frozenset[str]] = {}
         for user in emply.users.values():
             self._put_user(user)
         for emp in emply.employees.values():
@@ -95,7 +96,7 @@ class Snapshot:
 
     # -- users -----------------------------------------------------------------------
     def _put_user(self, user: Any) -> None:
-        record = _user(user, self.emply.created_in_entra)
+        record = _user(user, self.emply.created_in_entra, self._role_sets)
         self.users[record.id] = record
         self.by_email[normalise_email(record.email)] = record
         if record.entra_id:
@@ -170,15 +171,19 @@ class Snapshot:
                 self.shown_by_calendar.pop(cal, None)
 
 
-def _user(u: Any, created_in_entra: set[str]) -> EmplyUser:
+def _user(u: Any, created_in_entra: set[str],
+          role_sets: dict[frozenset[str], frozenset[str]]) -> EmplyUser:
+    """One user as the rules read it; users share a few combinations of roles, so one
+    frozenset of each is kept (memory)."""
     deactivation = u.deactivation
+    roles = frozenset(u.role_ids)
     return EmplyUser(
         id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name,
         active=deactivation is None,
         deactivated_by=None if deactivation is None else (
             "sync" if deactivation.by == SYNC else "hand"),
         deactivation_reason=deactivation.reason if deactivation else None,
-        roles=frozenset(u.role_ids), origin=u.origin, entra_id=u.entra_object_id,
+        roles=role_sets.setdefault(roles, roles), origin=u.origin, entra_id=u.entra_object_id,
         employee_id=u.employee_id, calendar_sync=u.calendar_sync_enabled,
         calendars=tuple(EmplyCalendar(c.entra_calendar_id, c.name, c.is_default, c.enabled)
                         for c in u.calendars),
