@@ -60,6 +60,10 @@ class _Context:
     actions: list[Action] = field(default_factory=list)
     taken_upns: set[str] | None = None  # EXT-1: sign-in names in use, filled when needed
     scope: _Scope | None = None  # an incremental plan: the users it looks at
+    # What users with the same synced groups share when created (SYNC-10): the reason,
+    # the roles and the group roles, made once per combination of groups (memory).
+    created_alike: dict[tuple[str, ...], tuple[str, list[str], dict[str, str | None]]] = field(
+        default_factory=dict)
 
     def groups_of(self, uid: str) -> list[str]:
         """The synced groups ``uid`` is directly in, in configured order."""
@@ -303,23 +307,26 @@ def _in_scope_ids(ctx: _Context) -> list[str]:
 def _create_user(ctx: _Context, entra_user: EntraUser, groups: list[str]) -> Action:
     """SYNC-10 creates from Entra data; SYNC-12 defaults from the first group; SYNC-6 roles."""
     first = next(g for g in ctx.settings.groups if g.group_id == groups[0])
-    roles = frozenset(r for g in groups if (r := ctx.mapping.get(g)))
+    alike = ctx.created_alike.get(tuple(groups))
+    if alike is None:
+        roles = frozenset(r for g in groups if (r := ctx.mapping.get(g)))
+        reason = (f"member of synced group(s) {ctx.group_text(groups)} with no Emply user: "
+                  f"created from Entra data, roles {ctx.roles_text(roles)} (SYNC-6), defaults "
+                  f"of group {ctx.group_names.get(first.group_id)} (SYNC-12)")
+        alike = ctx.created_alike[tuple(groups)] = (
+            reason, sorted(roles), {g: ctx.mapping[g] for g in groups if ctx.mapping.get(g)})
+    reason, role_list, group_roles = alike  # shared, read only
     given = entra_user.given_name or (entra_user.display_name or "").split(" ")[0]
     surname = entra_user.surname or " ".join((entra_user.display_name or "").split(" ")[1:])
     data = {
         "email": entra_user.mail or entra_user.user_principal_name,
         "firstName": given, "lastName": surname,
-        "roles": sorted(roles),
-        "groupRoles": {g: ctx.mapping[g] for g in groups if ctx.mapping.get(g)},
+        "roles": role_list, "groupRoles": group_roles,
         "department": first.department, "language": first.language,
         "timeZone": first.time_zone, "currency": first.currency,
     }
-    return Action(
-        "create_user", "SYNC-10",
-        f"member of synced group(s) {ctx.group_text(groups)} with no Emply user: created from "
-        f"Entra data, roles {ctx.roles_text(roles)} (SYNC-6), defaults of group "
-        f"{ctx.group_names.get(first.group_id)} (SYNC-12)",
-        entra_id=entra_user.id, email=entra_user.email, old=None, new=data, data=data)
+    return Action("create_user", "SYNC-10", reason, entra_id=entra_user.id,
+                  email=entra_user.email, old=None, new=data, data=data)
 
 
 # -- linked users -------------------------------------------------------------------

@@ -98,7 +98,7 @@ class Snapshot:
     def _put_user(self, user: Any) -> None:
         record = _user(user, self.emply.created_in_entra, self._role_sets)
         self.users[record.id] = record
-        self.by_email[normalise_email(record.email)] = record
+        self.by_email[_email_key(record.email)] = record
         if record.entra_id:
             self.by_entra[record.entra_id] = record
             if record.active and not record.created_in_entra:
@@ -113,7 +113,7 @@ class Snapshot:
     def _drop_user(self, record: EmplyUser, gone: bool) -> None:
         if gone:
             del self.users[record.id]
-        email = normalise_email(record.email)
+        email = _email_key(record.email)
         if self.by_email.get(email) is record:
             del self.by_email[email]
         if record.entra_id:
@@ -169,6 +169,12 @@ class Snapshot:
             else:
                 self.shown.pop(cal, None)
                 self.shown_by_calendar.pop(cal, None)
+
+
+def _email_key(email: str) -> str:
+    """SYNC-1's key; the user's own string when it is one already (memory)."""
+    key = normalise_email(email)
+    return email if key == email else key
 
 
 def _user(u: Any, created_in_entra: set[str],
