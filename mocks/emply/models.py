@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -96,7 +96,7 @@ class Role:
     is_admin: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class RoleAssignment:
     """One role a user holds, and where it came from (by hand, or the sync via a group)."""
 
@@ -107,7 +107,7 @@ class RoleAssignment:
     granted_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Deactivation:
     reason: str  # one of DEACTIVATION_REASONS
     by: str  # actor
@@ -115,7 +115,7 @@ class Deactivation:
     note: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Photo:
     content: bytes
     content_type: str
@@ -128,7 +128,7 @@ class Photo:
         return hashlib.sha256(self.content).hexdigest()[:16]
 
 
-@dataclass
+@dataclass(slots=True)
 class UserCalendar:
     """A user's Microsoft 365 calendar as Emply knows it (CAL-2)."""
 
@@ -143,7 +143,7 @@ class UserCalendar:
         return not self.is_default
 
 
-@dataclass
+@dataclass(slots=True)
 class User:
     id: str
     email: str
@@ -185,7 +185,7 @@ class User:
                      if calendar_id in (c.id, c.entra_calendar_id)), None)
 
 
-@dataclass
+@dataclass(slots=True)
 class Employee:
     id: str
     number: str
@@ -208,7 +208,7 @@ class Employee:
         return "Pending" if self.resignation_date else "Active"
 
 
-@dataclass
+@dataclass(slots=True)
 class CalendarEvent:
     """An event in Emply's calendar: made in Emply, or shown from Microsoft 365 (CAL-1)."""
 
@@ -534,12 +534,12 @@ class Emply:
             if emp.archived_at is not None:
                 raise EmplyError(409, "employee_archived",
                                  f"Employee '{emp.id}' is archived and can no longer be changed.")
-            trial = Employee(**{**vars(emp), "phones": dict(emp.phones)})
+            trial = Employee(**{**_values(emp), "phones": dict(emp.phones)})
             self._apply_employee(trial, body, creating=False)
             user = self.employee_user(emp.id)
             if user is not None:
                 self._check_user_email(trial.email or user.email, user.id)
-            vars(emp).update(vars(trial))
+            _assign(emp, trial)
             self.changes.add(EMPLOYEE, emp.id)
             if user is not None:
                 self._copy_from_employee(user, emp)
@@ -721,11 +721,12 @@ class Emply:
             if employee_id and employee_id != user.employee_id:
                 emp = self._connectable(employee_id, user.id)
                 fields.update(self._employee_fields(emp, {}))
-            trial = User(**{**vars(user), "roles": list(user.roles), "calendars": list(user.calendars)})
+            trial = User(**{**_values(user), "roles": list(user.roles),
+                            "calendars": list(user.calendars)})
             self._apply_user(trial, fields, creating=False)
             self._check_user_email(trial.email, user.id)
             trial.employee_id = employee_id
-            vars(user).update(vars(trial))
+            _assign(user, trial)
             self.changes.add(USER, user.id)
             self._reindex()
             return user
@@ -1049,9 +1050,9 @@ class Emply:
             event = self.event(event_id)
             self._check_emply_event(event)
             v.unknown_fields(body, EVENT_FIELDS, "an event")
-            trial = CalendarEvent(**{**vars(event), "entra_links": dict(event.entra_links)})
+            trial = CalendarEvent(**{**_values(event), "entra_links": dict(event.entra_links)})
             self._apply_event(trial, body, creating=False)
-            vars(event).update(vars(trial))
+            _assign(event, trial)
             self.changes.add(USER, event.user_id)
             return event
 
@@ -1198,6 +1199,17 @@ class Emply:
             u = self.users[user_id]
             return f"{u.first_name} {u.last_name} ({u.email})"
         return actor
+
+
+def _values(record: Any) -> dict[str, Any]:
+    """A slotted record's fields by name (records have no ``__dict__``: memory, issue 13)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def _assign(record: Any, source: Any) -> None:
+    """Copy every field of ``source`` onto ``record`` (a checked trial copy made real)."""
+    for f in fields(record):
+        setattr(record, f.name, getattr(source, f.name))
 
 
 def iso(value: datetime | None) -> str | None:
