@@ -49,9 +49,12 @@ class EntraAdapter:
                 view.domains = frozenset(d["name"].lower() for d in org[0].get("verifiedDomains", []))
                 view.default_domain = next((d["name"].lower() for d in org[0].get(
                     "verifiedDomains", []) if d.get("isDefault")), None)
-            for item in self.graph.collect("users", {"$select": USER_SELECT, "$top": "999"}):
-                user = entra_user(item)
-                view.users[user.id] = user
+            # Page by page: a page's 999 users become records before the next is read,
+            # not all 30,000 held as parsed JSON first (issue 13: peak memory).
+            for page in self.graph.pages("users", {"$select": USER_SELECT, "$top": "999"}):
+                for item in page.get("value", []):
+                    user = entra_user(item)
+                    view.users[user.id] = user
             view.members.update(self.members_of(group_ids))
         except GraphError as exc:
             errors.append(str(exc))

@@ -64,6 +64,7 @@ class _Context:
     # the roles and the group roles, made once per combination of groups (memory).
     created_alike: dict[tuple[str, ...], tuple[str, list[str], dict[str, str | None]]] = field(
         default_factory=dict)
+    calendars_alike: dict[tuple[str, bool], dict[str, object]] = field(default_factory=dict)
 
     def groups_of(self, uid: str) -> list[str]:
         """The synced groups ``uid`` is directly in, in configured order."""
@@ -73,6 +74,11 @@ class _Context:
             return list(self.scope.groups.get(uid, ()))
         members = self.entra.members
         return [g for g in dict.fromkeys(self.synced) if uid in members.get(g, ())]
+
+    def calendar_shown(self, name: str, enabled: bool) -> dict[str, object]:
+        """CAL-2's logged value of an added calendar; calendars share a few names, so one
+        read-only dict per (name, enabled) serves every action (memory)."""
+        return self.calendars_alike.setdefault((name, enabled), {"name": name, "enabled": enabled})
 
     def role_name(self, role: str | None) -> str:
         return self.emply.role_names.get(role or "", role or "(none)")
@@ -471,7 +477,7 @@ def _calendars(ctx: _Context, user: EmplyUser) -> None:
                 ("the user's default calendar: added enabled, cannot be disabled" if enabled else
                  "an additional calendar the user can edit: added disabled"),
                 entra_id=uid, emply_id=user.id, email=user.email, old=None,
-                new={"name": cal.name, "enabled": enabled},
+                new=ctx.calendar_shown(cal.name, enabled),
                 data={"calendarId": cal.id, "name": cal.name, "isDefault": cal.is_default,
                       "enabled": enabled}))
     for cal_id, cal in present.items():
