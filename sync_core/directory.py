@@ -38,6 +38,8 @@ class Directory:
         self.tenant_hybrid = False
         self.domains: frozenset[str] = frozenset()
         self.default_domain: str | None = None  # EXT-1's home for sign-in names
+        self.version = 0  # moves on whenever users or members change
+        self._in_scope: tuple[tuple[int, tuple[str, ...]], frozenset[str], list[str]] | None = None
         self._load()
 
     @property
@@ -48,11 +50,22 @@ class Directory:
         """Whether an incremental run can serve these synced groups (else: a full read)."""
         return self.ready and set(group_ids) <= set(self.groups)
 
+    def in_scope(self, group_ids: list[str]) -> tuple[frozenset[str], list[str]]:
+        """The users directly in the synced groups, as a set and sorted by id; worked out
+        again only when users or members changed (a quiet run reuses them)."""
+        key = (self.version, tuple(group_ids))
+        if self._in_scope is None or self._in_scope[0] != key:
+            members = set().union(*(self.members.get(g, ()) for g in group_ids))
+            found = frozenset(members.intersection(self.users))
+            self._in_scope = (key, found, sorted(found))
+        return self._in_scope[1], self._in_scope[2]
+
     # -- replacing and changing -----------------------------------------------------------
     def replace(self, users: dict[str, EntraUser], members: dict[str, tuple[str, ...]],
                 tenant_hybrid: bool, domains: frozenset[str], users_link: str,
                 groups_link: str) -> None:
         """Take a full read as the new copy."""
+        self.version += 1
         self.users = dict(users)
         self.members = {g: set(m) for g, m in members.items()}
         self.groups = tuple(members)
@@ -61,15 +74,18 @@ class Directory:
         with self.store.transaction() as db:
             db.execute("DELETE FROM entra_users")
             db.execute("DELETE FROM entra_members")
+            # Generators: a full read's 30,000 rows are written without a list of them all.
             db.executemany("INSERT INTO entra_users VALUES (?, ?)",
-                           [(u.id, _dump(u)) for u in users.values()])
+                           ((u.id, _dump(u)) for u in users.values()))
             db.executemany("INSERT INTO entra_members VALUES (?, ?)",
-                           [(g, m) for g, ms in members.items() for m in ms])
+                           ((g, m) for g, ms in members.items() for m in ms))
         self._save_meta()
 
     def apply(self, user_items: list[dict[str, Any]], group_items: list[dict[str, Any]],
               users_link: str, groups_link: str) -> set[str]:
         """Apply one round of delta pages; returns the ids of users that changed."""
+        if user_items or group_items:
+            self.version += 1
         changed: set[str] = set()
         upserts: dict[str, EntraUser] = {}
         removed: set[str] = set()

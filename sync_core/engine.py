@@ -9,10 +9,11 @@ run that could not read everything changes nothing (SAFE-1).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ class EmplyPort(Protocol):
 
     def settings(self) -> Settings | None: ...
     def read(self, links: dict[str, str]) -> EmplyView: ...
+    def changed_since(self, seq: int) -> Any: ...  # .users, .entra_links; None: anything
     def apply(self, action: Action, entra: EntraAdapter, store: Store) -> Action | None: ...
     def now(self) -> datetime: ...
 
@@ -49,17 +51,39 @@ class NothingHeld(Exception):
     """Confirm or reject named a run that is not the held one."""
 
 
+class Described(Sequence[dict[str, Any]]):
+    """A run's changes in the run log's shape, described when read: a 30,000-user first
+    run keeps 75,000 (action, status, error) triples, not 75,000 dicts (issue 13)."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[Action, str, str | None]] = []
+
+    def add(self, action: Action, status: str, error: str | None = None) -> None:
+        self._items.append((action, status, error))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [_describe(*item) for item in self._items[index]]
+        return _describe(*self._items[index])
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+
 @dataclass
 class RunResult:
     run_id: int
     status: str  # success, failure, held, partial (some changes failed)
     counts: dict[str, int] = field(default_factory=dict)
     message: str | None = None
-    actions: list[dict[str, Any]] = field(default_factory=list)
+    actions: Sequence[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"runId": self.run_id, "status": self.status, "counts": self.counts,
-                "message": self.message, "changes": self.actions}
+                "message": self.message, "changes": list(self.actions)}
 
 
 class SyncEngine:
@@ -75,6 +99,7 @@ class SyncEngine:
         self.next_due: datetime | None = None
         self.directory = Directory(store)
         self._next_cursor: int | None = None  # the daily refresh window, moved on apply
+        self._due: list[str] = []  # the users whose photos and calendars this run reads
         store.mark_interrupted(self._now())  # runs a crash left "running" (a restart)
 
     # -- scheduling (SYNC-2) ---------------------------------------------------------
@@ -120,6 +145,10 @@ class SyncEngine:
         if settings is None:
             raise NotConfigured("the Entra ID integration is not set up")
         run_id = self.store.start_run(trigger, self._now(), scope=only)
+        baseline = None
+        if only is None:  # any run that does not apply cleanly makes the next plan everyone
+            baseline = self.store.get("planned")
+            self.store.delete("planned")
         held = self.store.get("held_run")
         if held and not lift_threshold and only is None:
             message = f"run {held} is held and waits for a person to confirm or reject it (SAFE-2)"
@@ -128,10 +157,14 @@ class SyncEngine:
 
         links = self.store.links()
         emply_view = self.emply.read(links)
-        entra_view = self._read_entra(settings, emply_view, only)
+        entra_view, changed = self._read_entra(settings, emply_view, only)
         last = self.store.last_state()  # read once: _apply goes back to it for failed users
+        candidates = None
+        if only is None and not lift_threshold and entra_view.complete:
+            candidates = self._candidates(baseline, settings, changed)
         result = rules.plan(entra_view, emply_view, settings, last,
-                            lift_threshold=lift_threshold or only is not None)
+                            lift_threshold=lift_threshold or only is not None,
+                            candidates=candidates)
         if only is not None:
             result = _only_user(result, only)
 
@@ -144,38 +177,87 @@ class SyncEngine:
                              [_describe(a, "failure") for a in result.actions])
         if result.held:
             return self._hold(run_id, result)
-        return self._apply(run_id, result, only, last)
+        seq = emply_view.seq
+        # The views are planned: let them go before applying, so a first run's photos,
+        # calendars and events read are freed for the writes, not held next to them.
+        del emply_view, entra_view
+        applied = self._apply(run_id, result, only, last)
+        self._settle(applied, result, only, seq, settings)
+        refresh = getattr(self.emply, "refresh", None)
+        if refresh is not None:  # the host's copy takes this run's own writes in now
+            refresh()
+        return applied
 
-    def _read_entra(self, settings: Settings, emply: EmplyView, only: str | None) -> EntraView:
+    # -- incremental planning (issue 13) --------------------------------------------------
+    def _candidates(self, baseline: dict[str, Any] | None, settings: Settings,
+                    changed: set[str] | None) -> rules.Candidates | None:
+        """The users that can have changed since the last cleanly applied run, or None to
+        plan everyone: a first run, a full read, changed settings or mapping, a held,
+        failed, partial or interrupted run before this one, or an Emply change that
+        concerns everyone (settings, roles, departments, a load)."""
+        if baseline is None or changed is None or baseline.get("settings") != _digest(settings):
+            return None
+        emply = self.emply.changed_since(int(baseline["seq"]))
+        if emply is None:
+            return None
+        entra = set(changed) | set(self._due) | set(baseline.get("followUp", ()))
+        return rules.Candidates(frozenset(entra | emply.entra_links), frozenset(emply.users))
+
+    def _settle(self, applied: RunResult, result: Plan, only: str | None, seq: int | None,
+                settings: Settings) -> None:
+        """After a clean run, note where the next one may start from: the Emply change
+        number read, the settings, and the users linked now (their first role sync and
+        status come in the next run, SYNC-6), which the next run plans again."""
+        linked = {a.entra_id for a in result.actions if a.kind == "link_user" and a.entra_id}
+        if only is not None:  # one user on demand: the next run still plans what it owed
+            planned = self.store.get("planned")
+            if planned is not None and linked and applied.status == "success":
+                planned["followUp"] = sorted(set(planned["followUp"]) | linked)
+                self.store.put("planned", planned)
+            elif applied.status != "success":
+                self.store.delete("planned")
+            return
+        if applied.status == "success" and seq is not None:
+            self.store.put("planned", {"seq": seq, "settings": _digest(settings),
+                                       "followUp": sorted(linked)})
+
+    def _read_entra(self, settings: Settings, emply: EmplyView,
+                    only: str | None) -> tuple[EntraView, set[str] | None]:
         """Bring the directory copy up to date (delta, or a full read), then do the
-        per-user reads that are due. Any failure gives an incomplete view (SAFE-1)."""
+        per-user reads that are due. Any failure gives an incomplete view (SAFE-1).
+        Returns the view and the users delta reported changed (None after a full read)."""
         directory = self.directory
         self._next_cursor = None
+        self._due: list[str] = []
         try:
             changed = self._refresh_directory(settings.group_ids)
         except GraphError as exc:
-            return EntraView(complete=False, errors=(str(exc),))
+            return EntraView(complete=False, errors=(str(exc),)), None
+        # The directory's own member sets: the rules only read them, within this run.
         view = EntraView(
             users=directory.users,
-            members={g: tuple(directory.members.get(g, ())) for g in settings.group_ids},
+            members={g: directory.members.get(g, frozenset()) for g in settings.group_ids},
             tenant_hybrid=directory.tenant_hybrid, domains=directory.domains,
             default_domain=directory.default_domain)
-        in_scope = sorted({m for members in view.members.values() for m in members
-                           if m in directory.users})
+        in_scope_set, in_scope = directory.in_scope(settings.group_ids)
         if only is not None:
-            due = [only] if only in in_scope else []
+            due = [only] if only in in_scope_set else []
         elif changed is None:
             due = in_scope  # a full read refreshes everyone
         else:
-            due = self._due_per_user_reads(in_scope, changed)
+            due = self._due_per_user_reads(in_scope, in_scope_set, changed)
         by_entra = emply.user_by_entra_id()
         by_email = emply.user_by_email()
         if settings.calendar_sync and only is None:
             # Calendar sync just switched on (for all, or for one user): every default
             # calendar exists, so a user with none in Emply has not been read yet.
-            unread = [uid for uid in in_scope if (u := by_entra.get(uid)) is not None
-                      and u.calendar_sync and not u.calendars]
-            due = sorted(set(due) | set(unread))
+            if emply.calendars_unread is not None:
+                unread = emply.calendars_unread & in_scope_set
+            else:
+                unread = {uid for uid in in_scope if (u := by_entra.get(uid)) is not None
+                          and u.calendar_sync and not u.calendars}
+            due = sorted(set(due) | unread)
+        self._due = due
         photo_users, calendar_users, event_calendars = [], [], []
         for uid in due:
             user = by_entra.get(uid) or by_email.get(directory.users[uid].email)
@@ -193,8 +275,7 @@ class SyncEngine:
         except GraphError as exc:
             view.complete = False
             view.errors = (str(exc),)
-            return view
-        return view
+        return view, changed
 
     def _refresh_directory(self, group_ids: list[str]) -> set[str] | None:
         """Delta round when the copy covers the synced groups; else a full read.
@@ -228,13 +309,14 @@ class SyncEngine:
         self.store.put("pending_refresh", sorted(view.users))
         return None
 
-    def _due_per_user_reads(self, in_scope: list[str], changed: set[str]) -> list[str]:
+    def _due_per_user_reads(self, in_scope: list[str], in_scope_set: frozenset[str],
+                            changed: set[str]) -> list[str]:
         """Photos and calendars are not in delta: each user is read once a day, spread
         evenly over the runs (a rolling window of 1/48 of the users), and at once when
         delta reported them changed (decision, issue 7)."""
         if not in_scope:
             return []
-        if changed.issuperset(in_scope):  # everyone is read anyway, as after a full read
+        if changed.issuperset(in_scope_set):  # everyone is read anyway, as after a full read
             return in_scope
         share = -(-len(in_scope) // RUNS_PER_DAY)
         cursor = self.store.get("refresh_cursor", 0) % len(in_scope)
@@ -242,7 +324,7 @@ class SyncEngine:
         window += in_scope[:max(0, cursor + share - len(in_scope))]
         # Moved on when the run applies: a stopped run's window is read again (SAFE-1).
         self._next_cursor = (cursor + share) % len(in_scope)
-        return sorted(set(window) | (changed & set(in_scope)))
+        return sorted(set(window) | (changed & in_scope_set))
 
     def _hold(self, run_id: int, result: Plan) -> RunResult:
         """SAFE-2: nothing is applied; the staged changes are logged as such."""
@@ -259,7 +341,7 @@ class SyncEngine:
 
     def _apply(self, run_id: int, result: Plan, only: str | None, last: LastState) -> RunResult:
         counts: Counter[str] = Counter()
-        described = []
+        described = Described()
         failed: set[str] = set()
         # PIC-1's photo bytes are fetched ahead, 20 to a $batch, in the order they are copied.
         self.entra.expect_photos(a.entra_id for a in result.actions
@@ -270,7 +352,7 @@ class SyncEngine:
                 failed.add(action.entra_id)
             self.store.log_change(run_id, self._now(), action, status, error)
             counts[action.kind if status == "success" else status] += 1
-            described.append(_describe(action, status, error))
+            described.add(action, status, error)
             if self.on_applied is not None and status == "success":
                 self.on_applied(action, sum(counts.values()))
         for uid in failed:  # a user whose change failed is planned again from the old state
@@ -278,7 +360,8 @@ class SyncEngine:
                 result.state.user_groups[uid] = last.user_groups[uid]
             else:
                 result.state.user_groups.pop(uid, None)
-        self.store.save_state(result.state, only={only} if only else None)
+        self.store.save_state(result.state, only={only} if only else None,
+                              covered=result.covered)
         if only is None:  # the per-user reads this run was due are done and applied,
             # except for users whose change failed: they are read again next run.
             self.store.put("pending_refresh", sorted(failed))
@@ -353,6 +436,11 @@ class SyncEngine:
     def _now(self) -> str:
         """The host's "now" (the simulation clock when simulated), as Graph writes it."""
         return self.emply.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _digest(settings: Settings) -> str:
+    """A fingerprint of the settings: an incremental plan needs them unchanged."""
+    return hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
 
 
 def _only_user(result: Plan, entra_id: str) -> Plan:

@@ -9,6 +9,7 @@ batch, so a full read costs about as many requests as Graph allows.
 from __future__ import annotations
 
 import base64
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -63,9 +64,12 @@ class EntraAdapter:
         return view
 
     def _read_users(self, view: EntraView) -> None:
-        for item in self.graph.collect("users", {"$select": USER_SELECT, "$top": "999"}):
-            user = entra_user(item)
-            view.users[user.id] = user
+        """Page by page: a page's 999 users become records before the next is read, not
+        all 30,000 held as parsed JSON first (issue 13: peak memory)."""
+        for page in self.graph.pages("users", {"$select": USER_SELECT, "$top": "999"}):
+            for item in page.get("value", []):
+                user = entra_user(item)
+                view.users[user.id] = user
 
     def delta_start(self) -> tuple[str, str]:
         """Delta links for users and groups that start from now (``$deltatoken=latest``).
@@ -116,9 +120,9 @@ class EntraAdapter:
 
     def photo_etags(self, user_ids: Iterable[str]) -> dict[str, str | None]:
         """Photo metadata through $batch; ``None`` for users without a photo."""
-        requests = [{"id": uid, "method": "GET", "url": f"/users/{uid}/photo"} for uid in user_ids]
+        requests = ({"id": uid, "method": "GET", "url": f"/users/{uid}/photo"} for uid in user_ids)
         etags: dict[str, str | None] = {}
-        for uid, response in self.graph.batch(requests).items():
+        for uid, response in self._responses(requests):
             status = int(response["status"])
             if status == 200:
                 # Graph answers a user without a photo with a placeholder whose etag is empty.
@@ -131,11 +135,11 @@ class EntraAdapter:
 
     def calendars(self, user_ids: Iterable[str]) -> dict[str, tuple[EntraCalendar, ...]]:
         """Each user's calendars with ``canEdit`` (CAL-2), through $batch."""
-        requests = [{"id": uid, "method": "GET",
+        requests = ({"id": uid, "method": "GET",
                      "url": f"/users/{uid}/calendars?$select=id,name,isDefaultCalendar,canEdit"}
-                    for uid in user_ids]
+                    for uid in user_ids)
         calendars: dict[str, tuple[EntraCalendar, ...]] = {}
-        for uid, response in self.graph.batch(requests).items():
+        for uid, response in self._responses(requests):
             if int(response["status"]) != 200:
                 raise GraphError("GET", f"/users/{uid}/calendars", int(response["status"]),
                                  *_inner_error(response))
@@ -148,10 +152,10 @@ class EntraAdapter:
     def events(self, calendars: Iterable[tuple[str, str]]) -> dict[str, tuple[EntraEvent, ...]]:
         """Events of the given (user id, calendar id) pairs (CAL-1), through $batch."""
         select = "$select=id,subject,start,end,transactionId&$top=100"
-        requests = [{"id": cal, "method": "GET", "url": f"/users/{uid}/calendars/{cal}/events?{select}"}
-                    for uid, cal in calendars]
+        requests = ({"id": cal, "method": "GET", "url": f"/users/{uid}/calendars/{cal}/events?{select}"}
+                    for uid, cal in calendars)
         events: dict[str, tuple[EntraEvent, ...]] = {}
-        for calendar_id, response in self.graph.batch(requests).items():
+        for calendar_id, response in self._responses(requests):
             if int(response["status"]) != 200:
                 raise GraphError("GET", f"calendars/{calendar_id}/events", int(response["status"]),
                                  *_inner_error(response))
@@ -165,6 +169,22 @@ class EntraAdapter:
                            (e.get("end") or {}).get("dateTime", ""), e.get("transactionId"))
                 for e in items)
         return events
+
+    def _responses(self, requests: Iterable[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each request's response through $batch, streamed as the batches come back (so
+        the parsed answers of 20,000 reads are never all held at once, and the wire does
+        not drain between chunks). Answers throttled inside their batch are asked again
+        at the end, after their Retry-After."""
+        asked = {r["id"]: r for r in requests}
+        throttled: list[dict[str, Any]] = []
+        for response in self.graph.stream(list(asked.values())):
+            if int(response.get("status", 500)) in RETRY_STATUSES:
+                throttled.append(response)
+                continue
+            yield response["id"], response
+        if throttled:
+            self.graph.hold_back(max(throttled, key=lambda r: self.graph.retry_seconds(r)))
+            yield from self.graph.batch([asked[r["id"]] for r in throttled]).items()
 
     def user_id(self, key: str) -> str:
         """The object id of the user with this id or user principal name."""
@@ -257,11 +277,13 @@ class EntraAdapter:
 
 
 def entra_user(item: dict[str, Any]) -> EntraUser:
+    """A user as the rules read it. Names, job titles and departments repeat across a
+    tenant: one shared string each, not one per user read (issue 13, memory)."""
     return EntraUser(
         id=item["id"], user_principal_name=item.get("userPrincipalName") or "",
         mail=item.get("mail"), display_name=item.get("displayName"),
-        given_name=item.get("givenName"), surname=item.get("surname"),
-        job_title=item.get("jobTitle"), department=item.get("department"),
+        given_name=_shared(item.get("givenName")), surname=_shared(item.get("surname")),
+        job_title=_shared(item.get("jobTitle")), department=_shared(item.get("department")),
         mobile_phone=item.get("mobilePhone"),
         business_phones=tuple(item.get("businessPhones") or ()),
         account_enabled=item.get("accountEnabled") is not False,
@@ -280,6 +302,10 @@ def _photo_bytes(user_id: str, response: dict[str, Any]) -> tuple[bytes, str]:
     content_type = next((v for k, v in (response.get("headers") or {}).items()
                          if k.lower() == "content-type"), "image/jpeg")
     return base64.b64decode(body), content_type
+
+
+def _shared(value: Any) -> Any:
+    return sys.intern(value) if isinstance(value, str) else value
 
 
 def _inner_error(response: dict[str, Any]) -> tuple[str, str]:

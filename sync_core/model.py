@@ -7,6 +7,7 @@ that are easy to test and to reason about.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +87,7 @@ class EntraView:
     """
 
     users: dict[str, EntraUser] = field(default_factory=dict)
-    members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    members: dict[str, Collection[str]] = field(default_factory=dict)  # tuples, or sets
     photo_etags: dict[str, str | None] = field(default_factory=dict)
     calendars: dict[str, tuple[EntraCalendar, ...]] = field(default_factory=dict)
     events: dict[str, tuple[EntraEvent, ...]] = field(default_factory=dict)  # by calendar id
@@ -183,12 +184,39 @@ class EmplyView:
     events: tuple[EmplyEvent, ...] = ()
     # Microsoft 365 events Emply shows, by Entra calendar id: {(event id, subject, start, end)}
     shown_events: dict[str, frozenset[tuple[str, str, str, str]]] = field(default_factory=dict)
+    # Kept up to date by an adapter that reads incrementally (issue 13); when absent they
+    # are computed from ``users``. Lookups by e-mail and by Entra link; Emply ids of users
+    # with no Entra link; SAFE-2's base (active synced users); Entra ids of linked users
+    # with calendar sync on and no calendar yet (CAL-2: not read yet).
+    by_email: dict[str, EmplyUser] | None = None
+    by_entra: dict[str, EmplyUser] | None = None
+    unlinked: frozenset[str] | None = None
+    active_synced: int | None = None
+    calendars_unread: frozenset[str] | None = None
+    seq: int | None = None  # the host's change number this view is current to
 
     def user_by_email(self) -> dict[str, EmplyUser]:
+        if self.by_email is not None:
+            return self.by_email
         return {normalise_email(u.email): u for u in self.users.values()}
 
     def user_by_entra_id(self) -> dict[str, EmplyUser]:
+        if self.by_entra is not None:
+            return self.by_entra
         return {u.entra_id: u for u in self.users.values() if u.entra_id}
+
+    def unlinked_ids(self) -> frozenset[str]:
+        """Emply users with no Entra link (EXT-1's candidates)."""
+        if self.unlinked is not None:
+            return self.unlinked
+        return frozenset(u.id for u in self.users.values() if not u.entra_id)
+
+    def active_synced_count(self) -> int:
+        """SAFE-2's base: active users linked by the sync (not those made in Emply)."""
+        if self.active_synced is not None:
+            return self.active_synced
+        return sum(1 for u in self.users.values()
+                   if u.entra_id and u.active and not u.created_in_entra)
 
 
 # -- settings -------------------------------------------------------------------
@@ -278,6 +306,8 @@ class Plan:
     hold_reason: str | None = None
     aborted: bool = False
     abort_reason: str | None = None
+    # An incremental plan (issue 13): the Entra ids it looked at; None: everyone.
+    covered: frozenset[str] | None = None
 
     def of_kind(self, kind: str) -> list[Action]:
         return [a for a in self.actions if a.kind == kind]

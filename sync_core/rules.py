@@ -59,6 +59,26 @@ class _Context:
     group_names: dict[str, str]
     actions: list[Action] = field(default_factory=list)
     taken_upns: set[str] | None = None  # EXT-1: sign-in names in use, filled when needed
+    scope: _Scope | None = None  # an incremental plan: the users it looks at
+    # What users with the same synced groups share when created (SYNC-10): the reason,
+    # the roles and the group roles, made once per combination of groups (memory).
+    created_alike: dict[tuple[str, ...], tuple[str, list[str], dict[str, str | None]]] = field(
+        default_factory=dict)
+    calendars_alike: dict[tuple[str, bool], dict[str, object]] = field(default_factory=dict)
+
+    def groups_of(self, uid: str) -> list[str]:
+        """The synced groups ``uid`` is directly in, in configured order."""
+        if self.scope is None:  # everyone: one index over all memberships is cheaper
+            return self.entra.groups_of(uid, self.synced)
+        if uid in self.scope.entra_ids:
+            return list(self.scope.groups.get(uid, ()))
+        members = self.entra.members
+        return [g for g in dict.fromkeys(self.synced) if uid in members.get(g, ())]
+
+    def calendar_shown(self, name: str, enabled: bool) -> dict[str, object]:
+        """CAL-2's logged value of an added calendar; calendars share a few names, so one
+        read-only dict per (name, enabled) serves every action (memory)."""
+        return self.calendars_alike.setdefault((name, enabled), {"name": name, "enabled": enabled})
 
     def role_name(self, role: str | None) -> str:
         return self.emply.role_names.get(role or "", role or "(none)")
@@ -70,9 +90,36 @@ class _Context:
         return ", ".join(sorted(self.group_names.get(g, g) for g in groups)) or "(none)"
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """The users that can have changed since the last applied run (issue 13): Entra ids
+    (delta, the refresh window, follow-ups) and Emply user ids (changed in Emply)."""
+
+    entra_ids: frozenset[str] = frozenset()
+    emply_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What an incremental plan looks at: Entra ids, and Emply ids in the view's order."""
+
+    entra_ids: frozenset[str]
+    emply_ids: list[str]
+    groups: dict[str, list[str]]  # the synced groups of each Entra id, in configured order
+
+
 def plan(entra: EntraView, emply: EmplyView, settings: Settings, last: LastState,
-         *, lift_threshold: bool = False) -> Plan:
-    """Plan one run. ``lift_threshold`` is set when a person confirmed a held run."""
+         *, lift_threshold: bool = False, candidates: Candidates | None = None) -> Plan:
+    """Plan one run. ``lift_threshold`` is set when a person confirmed a held run.
+
+    ``candidates`` (issue 13): plan only the users that can have changed; every other
+    user's plan is known to be empty and their state is carried over from ``last``. The
+    users whose plan depends on others are always looked at: Entra users in the synced
+    groups with no Emply link yet (SYNC-1, SYNC-7, SYNC-13 and the skips said once),
+    users deleted in Emply (DEL-1) and, with 'create in Entra ID' on, Emply users with
+    no Entra link (EXT-1). SAFE-2's base stays every active synced user. ``None`` plans
+    everyone.
+    """
     if not entra.complete:
         return _abort_partial_read(entra, last)
 
@@ -83,22 +130,52 @@ def plan(entra: EntraView, emply: EmplyView, settings: Settings, last: LastState
         r for r in mapping.values() if r}
     ctx = _Context(entra, emply, settings, last, synced, mapping, removed, frozenset(retired),
                    {g.group_id: g.name or g.group_id for g in settings.groups})
+    if candidates is not None:
+        ctx.scope = _scope(ctx, candidates)
 
     state = LastState(mapping=dict(mapping), retired_roles=ctx.retired_roles,
                       refused_entra_updates=dict(last.refused_entra_updates),
                       unsynced_links=set(last.unsynced_links))
+    if ctx.scope is not None:  # the others' groups are as the last run left them
+        state.user_groups = dict(last.user_groups)
+        for uid in ctx.scope.entra_ids:
+            state.user_groups.pop(uid, None)
     newly_linked = _match_in_scope_users(ctx, state)
     _deleted_in_emply(ctx, state)
 
-    for user in emply.users.values():
+    if ctx.scope is None:
+        users = list(emply.users.values())
+    else:
+        users = [emply.users[i] for i in ctx.scope.emply_ids]
+    for user in users:
         if user.entra_id:
             _linked_user(ctx, state, user, newly_linked)
         else:
             _unlinked_user(ctx, user)
 
-    result = Plan(actions=ctx.actions, state=state)
+    result = Plan(actions=ctx.actions, state=state,
+                  covered=ctx.scope.entra_ids if ctx.scope is not None else None)
     _deactivation_threshold(ctx, result, lift_threshold)
     return result
+
+
+def _scope(ctx: _Context, candidates: Candidates) -> _Scope:
+    """Widen the candidates to every user whose plan can depend on them (see :func:`plan`)."""
+    by_entra = ctx.emply.user_by_entra_id()
+    in_scope = set().union(*(ctx.entra.members.get(g, ()) for g in ctx.synced))
+    entra_ids = set(candidates.entra_ids) | in_scope.difference(by_entra)
+    emply_ids = set(candidates.emply_ids)
+    if ctx.settings.create_in_entra:
+        emply_ids |= ctx.emply.unlinked_ids()
+    emply_ids |= {user.id for uid in entra_ids if (user := by_entra.get(uid)) is not None}
+    users = ctx.emply.users
+    entra_ids |= {u.entra_id for i in emply_ids if (u := users.get(i)) and u.entra_id}
+    groups: dict[str, list[str]] = {}
+    for group_id in dict.fromkeys(ctx.synced):  # one set intersection per group
+        for uid in entra_ids.intersection(ctx.entra.members.get(group_id, ())):
+            groups.setdefault(uid, []).append(group_id)
+    # In the view's order (C-speed filter), so the run log reads as a full plan's would.
+    return _Scope(frozenset(entra_ids), [*filter(emply_ids.__contains__, users)], groups)
 
 
 # -- SAFE-1 ---------------------------------------------------------------------------
@@ -135,7 +212,7 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
                 "a person appears once in Emply", entra_id=uid, email=email))
             continue
         seen_emails.add(email)
-        groups = ctx.entra.groups_of(uid, ctx.synced)
+        groups = ctx.groups_of(uid)
         existing = by_email.get(email)
         if existing is not None:
             if existing.entra_id and existing.entra_id != uid:
@@ -189,8 +266,9 @@ def _say_once(ctx: _Context, state: LastState, key: str, action: Action) -> None
 def _deleted_in_emply(ctx: _Context, state: LastState) -> None:
     """DEL-1: a linked user deleted in Emply is deleted in Entra when 'delete in Entra ID'
     is on. Decision: either way the sync does not create them again in Emply."""
-    in_scope = set(_in_scope_ids(ctx))
+    members = ctx.entra.members
     for uid in sorted(ctx.emply.deleted_entra_links):
+        in_scope = any(uid in members.get(g, ()) for g in ctx.synced)
         entra_user = ctx.entra.users.get(uid)
         if entra_user is None:
             continue  # already gone from Entra
@@ -207,7 +285,7 @@ def _deleted_in_emply(ctx: _Context, state: LastState) -> None:
                 "delete_in_entra", "DEL-1", "the user was deleted in Emply; 'delete in Entra ID' "
                 "is on: the Entra user moves to deleted users", entra_id=uid, email=email,
                 old="exists", new="deleted"))
-        elif uid in in_scope:
+        elif in_scope:
             _say_once(ctx, state, f"deleted:{uid}", Action(
                 "skip", "DEL-1", "not created again: the user was deleted in Emply ('delete in "
                 "Entra ID' is off, so the Entra user stays)", entra_id=uid, email=email))
@@ -217,8 +295,14 @@ def _in_scope_ids(ctx: _Context) -> list[str]:
     """SYNC-13: direct members of the synced groups, each once, in configured group order.
 
     Within a group, members are taken by object id: Graph's member order means nothing,
-    and the same world must give the same run log every time.
+    and the same world must give the same run log every time. An incremental plan takes
+    only its Entra candidates, in that same order.
     """
+    if ctx.scope is not None:
+        order = {g: i for i, g in reversed(list(enumerate(ctx.synced)))}
+        chosen = [(order[groups[0]], uid) for uid in ctx.scope.entra_ids
+                  if (groups := ctx.groups_of(uid))]
+        return [uid for _, uid in sorted(chosen)]
     seen: dict[str, None] = {}
     for group_id in ctx.synced:
         for member in sorted(ctx.entra.members.get(group_id, ())):
@@ -229,23 +313,26 @@ def _in_scope_ids(ctx: _Context) -> list[str]:
 def _create_user(ctx: _Context, entra_user: EntraUser, groups: list[str]) -> Action:
     """SYNC-10 creates from Entra data; SYNC-12 defaults from the first group; SYNC-6 roles."""
     first = next(g for g in ctx.settings.groups if g.group_id == groups[0])
-    roles = frozenset(r for g in groups if (r := ctx.mapping.get(g)))
+    alike = ctx.created_alike.get(tuple(groups))
+    if alike is None:
+        roles = frozenset(r for g in groups if (r := ctx.mapping.get(g)))
+        reason = (f"member of synced group(s) {ctx.group_text(groups)} with no Emply user: "
+                  f"created from Entra data, roles {ctx.roles_text(roles)} (SYNC-6), defaults "
+                  f"of group {ctx.group_names.get(first.group_id)} (SYNC-12)")
+        alike = ctx.created_alike[tuple(groups)] = (
+            reason, sorted(roles), {g: ctx.mapping[g] for g in groups if ctx.mapping.get(g)})
+    reason, role_list, group_roles = alike  # shared, read only
     given = entra_user.given_name or (entra_user.display_name or "").split(" ")[0]
     surname = entra_user.surname or " ".join((entra_user.display_name or "").split(" ")[1:])
     data = {
         "email": entra_user.mail or entra_user.user_principal_name,
         "firstName": given, "lastName": surname,
-        "roles": sorted(roles),
-        "groupRoles": {g: ctx.mapping[g] for g in groups if ctx.mapping.get(g)},
+        "roles": role_list, "groupRoles": group_roles,
         "department": first.department, "language": first.language,
         "timeZone": first.time_zone, "currency": first.currency,
     }
-    return Action(
-        "create_user", "SYNC-10",
-        f"member of synced group(s) {ctx.group_text(groups)} with no Emply user: created from "
-        f"Entra data, roles {ctx.roles_text(roles)} (SYNC-6), defaults of group "
-        f"{ctx.group_names.get(first.group_id)} (SYNC-12)",
-        entra_id=entra_user.id, email=entra_user.email, old=None, new=data, data=data)
+    return Action("create_user", "SYNC-10", reason, entra_id=entra_user.id,
+                  email=entra_user.email, old=None, new=data, data=data)
 
 
 # -- linked users -------------------------------------------------------------------
@@ -253,7 +340,7 @@ def _linked_user(ctx: _Context, state: LastState, user: EmplyUser,
                  newly_linked: set[str]) -> None:
     uid = user.entra_id or ""
     entra_user = ctx.entra.users.get(uid)
-    groups = ctx.entra.groups_of(uid, ctx.synced) if entra_user else []
+    groups = ctx.groups_of(uid) if entra_user else []
     last_groups = ctx.last.user_groups.get(uid)
     state.user_groups[uid] = frozenset(groups)
 
@@ -390,7 +477,7 @@ def _calendars(ctx: _Context, user: EmplyUser) -> None:
                 ("the user's default calendar: added enabled, cannot be disabled" if enabled else
                  "an additional calendar the user can edit: added disabled"),
                 entra_id=uid, emply_id=user.id, email=user.email, old=None,
-                new={"name": cal.name, "enabled": enabled},
+                new=ctx.calendar_shown(cal.name, enabled),
                 data={"calendarId": cal.id, "name": cal.name, "isDefault": cal.is_default,
                       "enabled": enabled}))
     for cal_id, cal in present.items():
@@ -441,8 +528,11 @@ def _write_to_entra(ctx: _Context, state: LastState, user: EmplyUser,
     archived = employee is not None and employee.status == "Archived"
     # Decision: DEL-1 does not reach back to employees archived while the setting was off.
     if ctx.settings.delete_in_entra and archived and entra_user.id not in ctx.emply.kept_in_entra:
-        if entra_user.hybrid:
-            ctx.actions.append(_hybrid_skip(entra_user, user, "delete"))
+        if entra_user.hybrid:  # SYNC-11: said once, not at every run
+            digest = _digest({"delete": True})
+            if state.refused_entra_updates.get(entra_user.id) != digest:
+                state.refused_entra_updates[entra_user.id] = digest
+                ctx.actions.append(_hybrid_skip(entra_user, user, "delete"))
         else:
             ctx.actions.append(Action(
                 "delete_in_entra", "DEL-1", "the employee was archived; 'delete in Entra ID' is "
@@ -544,8 +634,7 @@ def _deactivation_threshold(ctx: _Context, result: Plan, lifted: bool) -> None:
     deactivations = len(result.of_kind("deactivate"))
     # The base is the synced users only: hand-made users (EXT-1), even once created in
     # Entra, are never deactivated by the group rules and do not dilute the threshold.
-    active_synced = sum(1 for u in ctx.emply.users.values()
-                        if u.entra_id and u.active and not u.created_in_entra)
+    active_synced = ctx.emply.active_synced_count()
     limit = ctx.settings.threshold_ratio * active_synced
     if lifted or deactivations < ctx.settings.threshold_min or deactivations <= limit:
         return

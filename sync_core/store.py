@@ -70,12 +70,20 @@ class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # Not given a file, the store is SQLite's private temporary database: like an
+        # in-memory one it is this connection's alone and gone when closed, but its pages
+        # live in a file SQLite deletes, not in RAM (a 30,000-user run log is tens of MB).
+        self._db = sqlite3.connect("" if path == ":memory:" else path, check_same_thread=False,
+                                   isolation_level=None)
         self._db.row_factory = sqlite3.Row
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
+        else:  # nothing outlives the connection: no journal file per statement either
+            self._db.execute("PRAGMA journal_mode=MEMORY")
         self._db.executescript(SCHEMA)
         self._user_groups: dict[str, frozenset[str]] | None = None  # see last_state()
+        self._links: dict[str, str] | None = None  # see links()
+        self._group_sets: dict[frozenset[str], frozenset[str]] = {}  # one of each (memory)
 
     def close(self) -> None:
         with self._lock:
@@ -115,19 +123,26 @@ class Store:
 
     # -- links (SYNC-1) ------------------------------------------------------------
     def links(self) -> dict[str, str]:
-        """Entra object id -> Emply user id."""
+        """Entra object id -> Emply user id. Read from SQLite once, then kept in memory (this
+        store is the only writer), so a run does not read every link again."""
         with self._lock:
-            rows = self._db.execute("SELECT entra_id, emply_user_id FROM links").fetchall()
-        return {r["entra_id"]: r["emply_user_id"] for r in rows}
+            if self._links is None:
+                rows = self._db.execute("SELECT entra_id, emply_user_id FROM links").fetchall()
+                self._links = {r["entra_id"]: r["emply_user_id"] for r in rows}
+            return dict(self._links)
 
     def link(self, entra_id: str, emply_user_id: str, at: str) -> None:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO links VALUES (?, ?, ?)",
                              (entra_id, emply_user_id, at))
+            if self._links is not None:
+                self._links[entra_id] = emply_user_id
 
     def unlink(self, entra_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM links WHERE entra_id = ?", (entra_id,))
+            if self._links is not None:
+                self._links.pop(entra_id, None)
 
     # -- the last run's state (SYNC-6) ---------------------------------------------
     def last_state(self) -> LastState:
@@ -148,36 +163,53 @@ class Store:
             reported=set(self.get("reported", [])),
         )
 
-    def save_state(self, state: LastState, *, only: set[str] | None = None) -> None:
-        """Save a run's state; ``only`` limits the per-user part to some Entra ids.
+    def save_state(self, state: LastState, *, only: set[str] | None = None,
+                   covered: frozenset[str] | None = None) -> None:
+        """Save a run's state; ``only`` limits the per-user part to some Entra ids (one
+        user on demand). ``covered``: the Entra ids an incremental plan looked at; the
+        others' groups are as saved, so only these are compared (issue 13).
 
         Only the users whose groups changed are written, so a run that changed little
         costs little here.
         """
         with self._lock:
             saved = self._saved_groups()
+            if covered is not None and only is None:
+                new = {uid: frozenset(groups) for uid in covered
+                       if (groups := state.user_groups.get(uid)) is not None}
+                gone = [uid for uid in covered if uid in saved and uid not in new]
+                only = set(covered)  # the rest of the per-user part stays as it is
+                self._save(state, saved, new, gone, only, whole_run=True)
+                return
             new = {uid: frozenset(groups) for uid, groups in state.user_groups.items()
                    if groups is not None and (only is None or uid in only)}
             gone = [uid for uid in saved if uid not in new] if only is None else []
+            self._save(state, saved, new, gone, only, whole_run=only is None)
+
+    def _save(self, state: LastState, saved: dict[str, frozenset[str]],
+              new: dict[str, frozenset[str]], gone: list[str], only: set[str] | None,
+              whole_run: bool) -> None:
+        """Write the changed per-user groups and the run-wide state in one transaction."""
+        with self._lock:
             rows = [(uid, json.dumps(sorted(groups))) for uid, groups in new.items()
                     if saved.get(uid) != groups]
             self._db.execute("BEGIN")
             try:
-                if only is None:
-                    self._db.executemany("DELETE FROM user_groups WHERE entra_id = ?",
-                                         [(uid,) for uid in gone])
+                self._db.executemany("DELETE FROM user_groups WHERE entra_id = ?",
+                                     [(uid,) for uid in gone])
+                if whole_run:
                     self.put("mapping", state.mapping)
                     self.put("retired_roles", sorted(state.retired_roles))
                 self._db.executemany("INSERT OR REPLACE INTO user_groups VALUES (?, ?)", rows)
-                unsynced = set(self.get("unsynced_links", [])) if only is not None else set()
-                if only is not None:
-                    unsynced -= only
-                    unsynced |= state.unsynced_links & only
-                else:
+                if whole_run:  # the plan carried every unsynced link over (or settled it)
                     unsynced = set(state.unsynced_links)
+                else:
+                    unsynced = set(self.get("unsynced_links", []))
+                    unsynced -= only or set()
+                    unsynced |= state.unsynced_links & (only or set())
                 self.put("unsynced_links", sorted(unsynced))
                 self.put("refused_entra_updates", state.refused_entra_updates)
-                if only is None:
+                if whole_run:
                     self.put("reported", sorted(state.reported))
                 self._db.execute("COMMIT")
             except BaseException:
@@ -186,7 +218,9 @@ class Store:
                 raise
             for uid in gone:
                 saved.pop(uid, None)
-            saved.update(new)
+            # Users share a few combinations of groups: keep one frozenset of each.
+            shared = self._group_sets
+            saved.update((uid, shared.setdefault(groups, groups)) for uid, groups in new.items())
 
     def _saved_groups(self) -> dict[str, frozenset[str]]:
         if self._user_groups is None:

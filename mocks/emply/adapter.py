@@ -8,23 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
+from mocks.emply.changes import Changes
 from mocks.emply.errors import EmplyError
 from mocks.emply.models import SYNC, Emply
+from mocks.emply.snapshot import Snapshot
 from sync_core.entra import EntraAdapter
-from sync_core.model import (
-    Action,
-    Employee,
-    EmplyCalendar,
-    EmplyEvent,
-    EmplyUser,
-    EmplyView,
-    Refused,
-    Settings,
-    SyncedGroup,
-    event_key,
-)
+from sync_core.model import Action, EmplyView, Refused, Settings, SyncedGroup
 from sync_core.store import Store
 
 
@@ -33,6 +23,7 @@ class EmplyAdapter:
 
     def __init__(self, emply: Emply) -> None:
         self.emply = emply
+        self._snapshot: Snapshot | None = None  # the standing copy read() keeps current
 
     def now(self) -> datetime:
         return self.emply.now()
@@ -52,40 +43,42 @@ class EmplyAdapter:
                         threshold_min=s.threshold.minimum, threshold_ratio=s.threshold.ratio)
 
     def read(self, links: dict[str, str]) -> EmplyView:
-        """A consistent snapshot of the customer, taken under the model's lock."""
+        """A consistent snapshot of the customer, taken under the model's lock. The standing
+        copy is brought up to date from the change log: only what changed is read again."""
         e = self.emply
         with e.lock:
-            employee_user = {u.employee_id: u.id for u in e.users.values() if u.employee_id}
-            users = {u.id: _user(u, e.created_in_entra) for u in e.users.values()}
-            employees = {emp.id: _employee(emp, e, employee_user.get(emp.id))
-                         for emp in e.employees.values()}
-            events = tuple(
-                EmplyEvent(ev.id, ev.user_id, ev.subject, _iso(ev.start), _iso(ev.end),
-                           pushed_to=frozenset(ev.entra_links))
-                for ev in e.events.values() if ev.origin == "emply" and ev.removed_at is None)
-            shown: dict[str, set[tuple[str, str, str, str]]] = {}
-            calendar_entra_id = {c.id: c.entra_calendar_id
-                                 for u in e.users.values() for c in u.calendars}
-            for ev in e.events.values():
-                if ev.origin == "microsoft365" and ev.removed_at is None:
-                    cal = calendar_entra_id.get(ev.calendar_id or "")
-                    if cal:
-                        shown.setdefault(cal, set()).add(event_key(
-                            ev.entra_event_id or "", ev.subject, _iso(ev.start), _iso(ev.end)))
+            self.refresh()
             deleted = set(e.deleted_entra_links)
-            deleted |= {entra_id for entra_id, uid in links.items() if uid not in e.users}
-            return EmplyView(
-                users=users, employees=employees,
-                admin_roles=frozenset(r.id for r in e.roles.values() if r.is_admin),
-                role_names={r.id: r.name for r in e.roles.values()},
-                deleted_entra_links=frozenset(deleted), events=events,
-                kept_in_entra=frozenset(e.kept_in_entra),
-                shown_events={k: frozenset(v) for k, v in shown.items()})
+            gone = set(links.values()).difference(e.users)  # linked by the sync, then deleted
+            if gone:
+                deleted |= {entra_id for entra_id, uid in links.items() if uid in gone}
+            view = self._snapshot.view(frozenset(deleted))
+            view.seq = self._snapshot.seq
+            return view
+
+    def refresh(self) -> None:
+        """Bring the standing copy up to date now, after a run's own writes, so that the
+        next run's read costs only what others changed in between."""
+        e = self.emply
+        with e.lock:
+            changes = None if self._snapshot is None else e.changes.since(self._snapshot.seq)
+            if changes is None:
+                self._snapshot = Snapshot(e)
+            else:
+                self._snapshot.refresh(changes)
+
+    def changed_since(self, seq: int) -> Changes | None:
+        """Users, former Entra links and employees changed after change number ``seq`` by
+        anyone but the sync itself; ``None`` when anything may have changed (settings,
+        roles, departments, a load, or a number from another customer)."""
+        with self.emply.lock:
+            return self.emply.changes.since(seq, with_sync=False)
 
     def apply(self, action: Action, entra: EntraAdapter, store: Store) -> Action:
         """Carry out one action and return it as applied (a user made in this run gets its
         Emply id filled in). Raises on failure; Emply's refusals as :class:`Refused`, so the
         engine logs one failed change and the run goes on."""
+        self.emply.changes.sync_writes(True)  # the sync's own writes (see changed_since)
         try:
             if action.kind == "create_user":
                 return replace(action, emply_id=self._create_user(action, entra, store))
@@ -100,6 +93,8 @@ class EmplyAdapter:
             return action
         except EmplyError as exc:
             raise Refused(f"Emply refused the change ({exc.code}): {exc.message}") from exc
+        finally:
+            self.emply.changes.sync_writes(False)
 
     # -- one method per action kind -----------------------------------------------
     def _create_user(self, action: Action, entra: EntraAdapter, store: Store) -> str:
@@ -186,32 +181,6 @@ class EmplyAdapter:
         if action.emply_id not in self.emply.users:
             store.unlink(action.entra_id or "")
             self.emply.deleted_entra_links.discard(action.entra_id or "")
-
-
-def _user(u: Any, created_in_entra: set[str]) -> EmplyUser:
-    deactivation = u.deactivation
-    return EmplyUser(
-        id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name,
-        active=deactivation is None,
-        deactivated_by=None if deactivation is None else (
-            "sync" if deactivation.by == SYNC else "hand"),
-        deactivation_reason=deactivation.reason if deactivation else None,
-        roles=frozenset(u.role_ids), origin=u.origin, entra_id=u.entra_object_id,
-        employee_id=u.employee_id, calendar_sync=u.calendar_sync_enabled,
-        calendars=tuple(EmplyCalendar(c.entra_calendar_id, c.name, c.is_default, c.enabled)
-                        for c in u.calendars),
-        photo_etag=u.photo.entra_etag if u.photo else None,
-        photo_from_entra=bool(u.photo and u.photo.entra_etag),
-        created_in_entra=bool(u.entra_object_id) and u.entra_object_id in created_in_entra)
-
-
-def _employee(emp: Any, emply: Emply, user_id: str | None) -> Employee:
-    department = emply.departments.get(emp.department_id or "")
-    return Employee(
-        id=emp.id, email=emp.email or "", first_name=emp.first_name, last_name=emp.last_name,
-        job_title=emp.job_title, department=department.title if department else None,
-        mobile_phone=emp.phones.get("mobile"), business_phone=emp.phones.get("work"),
-        status=emp.status, user_id=user_id)
 
 
 def _iso(value: datetime | str) -> str:

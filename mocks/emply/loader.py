@@ -47,6 +47,7 @@ import hashlib
 from typing import Any
 
 from mocks.emply import views
+from mocks.emply.changes import EVERYONE
 from mocks.emply.errors import EmplyError, day
 from mocks.emply.errors import timestamp as parse_time
 from mocks.emply.integration import RemovedGroup
@@ -114,6 +115,8 @@ def load(emply: Emply, doc: dict[str, Any], tenant: Any = None) -> None:
         emply.sync_store.update(_mapping(doc["syncStore"]))
     with _at("emply.employees"):
         emply.archive_due()
+    # The loader sets some fields directly: a reader of the change log plans everyone again.
+    emply.changes.add(EVERYONE, None)
 
 
 def dump(emply: Emply) -> dict[str, Any]:

@@ -17,13 +17,14 @@ import hashlib
 import hmac
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
 from mocks.clock import SimClock, isoformat_z
 from mocks.emply import errors as v
 from mocks.emply import integration
+from mocks.emply.changes import EMPLOYEE, ENTRA_LINK, EVERYONE, USER, ChangeLog
 from mocks.emply.errors import EmplyError, not_found
 from mocks.emply.integration import IntegrationSettings
 from mocks.ids import IdFactory
@@ -95,7 +96,7 @@ class Role:
     is_admin: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class RoleAssignment:
     """One role a user holds, and where it came from (by hand, or the sync via a group)."""
 
@@ -106,7 +107,7 @@ class RoleAssignment:
     granted_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Deactivation:
     reason: str  # one of DEACTIVATION_REASONS
     by: str  # actor
@@ -114,7 +115,7 @@ class Deactivation:
     note: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Photo:
     content: bytes
     content_type: str
@@ -127,7 +128,7 @@ class Photo:
         return hashlib.sha256(self.content).hexdigest()[:16]
 
 
-@dataclass
+@dataclass(slots=True)
 class UserCalendar:
     """A user's Microsoft 365 calendar as Emply knows it (CAL-2)."""
 
@@ -142,7 +143,7 @@ class UserCalendar:
         return not self.is_default
 
 
-@dataclass
+@dataclass(slots=True)
 class User:
     id: str
     email: str
@@ -184,7 +185,7 @@ class User:
                      if calendar_id in (c.id, c.entra_calendar_id)), None)
 
 
-@dataclass
+@dataclass(slots=True)
 class Employee:
     id: str
     number: str
@@ -207,7 +208,7 @@ class Employee:
         return "Pending" if self.resignation_date else "Active"
 
 
-@dataclass
+@dataclass(slots=True)
 class CalendarEvent:
     """An event in Emply's calendar: made in Emply, or shown from Microsoft 365 (CAL-1)."""
 
@@ -282,6 +283,9 @@ class Emply:
         # or renames a user (rare renames rebuild them), so the sync stays fast at 10,000 users.
         self._by_email: dict[str, str] = {}
         self._by_entra: dict[str, str] = {}
+        # Every mutation below is recorded here, so the hosted sync can plan only what
+        # changed since its last run (issue 13); see :mod:`mocks.emply.changes`.
+        self.changes = ChangeLog()
         clock.subscribe(self._on_clock)
 
     def now(self) -> datetime:
@@ -356,6 +360,7 @@ class Emply:
                 trial.title = str(v.text(body["title"], "title", required=True))
             self._apply_department(trial, body)
             vars(dept).update(vars(trial))
+            self.changes.add(EVERYONE, None)
             return dept
 
     def _apply_department(self, dept: Department, body: dict[str, Any]) -> None:
@@ -433,6 +438,7 @@ class Emply:
             is_admin = v.boolean(body.get("isAdministrator", False), "isAdministrator")
             role = Role(id or self.ids.guid(), name, is_admin)
             self.roles[role.id] = role
+            self.changes.add(EVERYONE, None)
             return role
 
     def update_role(self, role_id: str, body: dict[str, Any]) -> Role:
@@ -460,6 +466,7 @@ class Emply:
                                  f"Role '{role.name}' is held by users; it cannot stop being an "
                                  "administrator role while anyone holds it.")
             role.name, role.is_admin = name, is_admin
+            self.changes.add(EVERYONE, None)  # role names and SYNC-9's admin roles
             return role
 
     def delete_role(self, role_id: str) -> None:
@@ -472,6 +479,7 @@ class Emply:
                                  f"Role '{role.name}' is held by {len(holders)} user(s) and mapped by "
                                  f"{len(groups)} synced group(s); remove those first.")
             del self.roles[role.id]
+            self.changes.add(EVERYONE, None)
 
     def _holders(self, role_id: str) -> list[User]:
         return [u for u in self.users.values() if role_id in u.role_ids]
@@ -514,6 +522,7 @@ class Emply:
             self._apply_employee(emp, {"number": body.get("number") or self._next_number(), **body},
                                  creating=True)
             self.employees[emp.id] = emp
+            self.changes.add(EMPLOYEE, emp.id)
         self.archive_due()
         return emp
 
@@ -525,14 +534,16 @@ class Emply:
             if emp.archived_at is not None:
                 raise EmplyError(409, "employee_archived",
                                  f"Employee '{emp.id}' is archived and can no longer be changed.")
-            trial = Employee(**{**vars(emp), "phones": dict(emp.phones)})
+            trial = Employee(**{**_values(emp), "phones": dict(emp.phones)})
             self._apply_employee(trial, body, creating=False)
             user = self.employee_user(emp.id)
             if user is not None:
                 self._check_user_email(trial.email or user.email, user.id)
-            vars(emp).update(vars(trial))
+            _assign(emp, trial)
+            self.changes.add(EMPLOYEE, emp.id)
             if user is not None:
                 self._copy_from_employee(user, emp)
+                self.changes.add(USER, user.id)
                 self._reindex()
         self.archive_due()
         return emp
@@ -596,6 +607,7 @@ class Emply:
                 raise EmplyError(409, "employee_in_use",
                                  f"Employee '{emp.id}' manages department '{managed[0].title}'.")
             del self.employees[emp.id]
+            self.changes.add(EMPLOYEE, emp.id)
 
     def archive_due(self) -> list[DomainEvent]:
         """Archive every employee whose resignation date has come (by the simulation clock).
@@ -610,7 +622,11 @@ class Emply:
                 if emp.archived_at or not emp.resignation_date or emp.resignation_date > now.date():
                     continue
                 emp.archived_at = now
+                # Emply's own doing, even when a clock move inside a sync run triggered it.
+                self.changes.add(EMPLOYEE, emp.id, by_sync=False)
                 user = self.employee_user(emp.id)
+                if user is not None:
+                    self.changes.add(USER, user.id, by_sync=False)
                 if user is not None and (user.active or user.deactivation.by == SYNC):
                     user.deactivation = Deactivation("employee_archived", SYSTEM, now)
                 if user is not None and user.entra_object_id and not self.settings.delete_in_entra:
@@ -681,6 +697,7 @@ class Emply:
                 user.entra_object_id = entra_object_id
             user.employee_id = emp.id if emp else None
             self.users[user.id] = user
+            self.changes.add(USER, user.id)
             self._by_email[user.email.casefold()] = user.id
             if user.entra_object_id:
                 self._by_entra[user.entra_object_id] = user.id
@@ -704,11 +721,13 @@ class Emply:
             if employee_id and employee_id != user.employee_id:
                 emp = self._connectable(employee_id, user.id)
                 fields.update(self._employee_fields(emp, {}))
-            trial = User(**{**vars(user), "roles": list(user.roles), "calendars": list(user.calendars)})
+            trial = User(**{**_values(user), "roles": list(user.roles),
+                            "calendars": list(user.calendars)})
             self._apply_user(trial, fields, creating=False)
             self._check_user_email(trial.email, user.id)
             trial.employee_id = employee_id
-            vars(user).update(vars(trial))
+            _assign(user, trial)
+            self.changes.add(USER, user.id)
             self._reindex()
             return user
 
@@ -763,7 +782,10 @@ class Emply:
                 self._check_entra_link(object_id, user.id)
             if user.entra_object_id:
                 self._by_entra.pop(user.entra_object_id, None)
+                if user.entra_object_id != object_id:
+                    self.changes.add(ENTRA_LINK, user.entra_object_id)
             user.entra_object_id = object_id or None
+            self.changes.add(USER, user.id)
             if object_id:
                 self._by_entra[object_id] = user.id
             return user
@@ -782,6 +804,9 @@ class Emply:
                 if self.roles[role_id].is_admin:
                     self._check_admin_removal(user, self.roles[role_id], actor, "delete")
             del self.users[user.id]
+            self.changes.add(USER, user.id)
+            if user.entra_object_id:
+                self.changes.add(ENTRA_LINK, user.entra_object_id)
             self._by_email.pop(user.email.casefold(), None)
             self._by_entra.pop(user.entra_object_id or "", None)
             self.events = {k: e for k, e in self.events.items() if e.user_id != user.id}
@@ -807,6 +832,7 @@ class Emply:
                 raise EmplyError(409, "already_deactivated",
                                  f"User '{user.id}' is already deactivated ({user.deactivation.reason}).")
             user.deactivation = Deactivation(reason, actor, self.now(), v.text(note, "note", max_len=1000))
+            self.changes.add(USER, user.id)
             return user
 
     def activate_user(self, user_id: str, actor: str) -> User:
@@ -825,6 +851,7 @@ class Emply:
                                  f"User '{user.id}' was deactivated by {user.deactivation.by}, not by the "
                                  "sync, and stays deactivated (SYNC-3).")
             user.deactivation = None
+            self.changes.add(USER, user.id)
             return user
 
     # -- role assignments ------------------------------------------------------
@@ -845,6 +872,7 @@ class Emply:
                                  f"User '{user.id}' already holds role '{role.name}'.")
             assignment = RoleAssignment(role.id, source, group_id, actor, self.now())
             user.roles.append(assignment)
+            self.changes.add(USER, user.id)
             return assignment
 
     def revoke_role(self, user_id: str, role_id: str, actor: str) -> None:
@@ -859,6 +887,7 @@ class Emply:
             if role.is_admin:
                 self._check_admin_removal(user, role, actor, "remove")
             user.roles.remove(assignment)
+            self.changes.add(USER, user.id)
 
     def set_roles(self, user_id: str, role_ids: list[str], actor: str, *,
                   source: str = "manual", groups: dict[str, str] | None = None) -> User:
@@ -885,6 +914,7 @@ class Emply:
             added = [RoleAssignment(r, source, (groups or {}).get(r), actor, now)
                      for r in wanted if r not in user.role_ids]
             user.roles = kept + added
+            self.changes.add(USER, user.id)
             return user
 
     def _check_admin_removal(self, user: User, role: Role, actor: str, verb: str) -> None:
@@ -922,6 +952,7 @@ class Emply:
                                  f"User '{user.id}' is connected to an employee; the sync never changes "
                                  "their photo (PIC-1).")
             user.photo = Photo(bytes(content), content_type, self.now(), actor, entra_etag)
+            self.changes.add(USER, user.id)
             return user.photo
 
     def delete_photo(self, user_id: str, actor: str) -> None:
@@ -934,6 +965,7 @@ class Emply:
                                  f"User '{user.id}' is connected to an employee; the sync never changes "
                                  "their photo (PIC-1).")
             user.photo = None
+            self.changes.add(USER, user.id)
 
     # -- calendars ---------------------------------------------------------------
     def upsert_calendar(self, user_id: str, entra_calendar_id: str, name: str,
@@ -946,12 +978,14 @@ class Emply:
             calendar = next((c for c in user.calendars if c.entra_calendar_id == entra_calendar_id), None)
             if calendar is not None:
                 calendar.name = name
+                self.changes.add(USER, user.id)
                 return calendar
             if is_default and any(c.is_default for c in user.calendars):
                 raise EmplyError(409, "default_calendar_exists",
                                  f"User '{user.id}' already has a default calendar.")
             calendar = UserCalendar(self.ids.guid(), entra_calendar_id, name, is_default, is_default)
             user.calendars.append(calendar)
+            self.changes.add(USER, user.id)
             return calendar
 
     def set_calendar_enabled(self, user_id: str, calendar_id: str, enabled: bool,
@@ -968,6 +1002,7 @@ class Emply:
                                  f"'{calendar.name}' is the user's default calendar; it is always "
                                  "enabled and cannot be disabled (CAL-2).")
             calendar.enabled = enabled
+            self.changes.add(USER, user.id)
             return calendar
 
     def remove_calendar(self, user_id: str, calendar_id: str) -> None:
@@ -980,6 +1015,7 @@ class Emply:
                                  f"User '{user.id}' has no calendar with id '{calendar_id}'.")
             user.calendars.remove(calendar)
             self.events = {k: e for k, e in self.events.items() if e.calendar_id != calendar.id}
+            self.changes.add(USER, user.id)
 
     # -- events in Emply's calendar ---------------------------------------------
     def event(self, event_id: str) -> CalendarEvent:
@@ -1006,6 +1042,7 @@ class Emply:
                                   "emply", created_at=self.now())
             self._apply_event(event, body, creating=True)
             self.events[event.id] = event
+            self.changes.add(USER, user_id)
             return event
 
     def update_event(self, event_id: str, body: dict[str, Any]) -> CalendarEvent:
@@ -1013,9 +1050,10 @@ class Emply:
             event = self.event(event_id)
             self._check_emply_event(event)
             v.unknown_fields(body, EVENT_FIELDS, "an event")
-            trial = CalendarEvent(**{**vars(event), "entra_links": dict(event.entra_links)})
+            trial = CalendarEvent(**{**_values(event), "entra_links": dict(event.entra_links)})
             self._apply_event(trial, body, creating=False)
-            vars(event).update(vars(trial))
+            _assign(event, trial)
+            self.changes.add(USER, event.user_id)
             return event
 
     def delete_event(self, event_id: str) -> None:
@@ -1023,6 +1061,7 @@ class Emply:
             event = self.event(event_id)
             self._check_emply_event(event)
             del self.events[event.id]
+            self.changes.add(USER, event.user_id)
 
     @staticmethod
     def _check_emply_event(event: CalendarEvent) -> None:
@@ -1064,6 +1103,7 @@ class Emply:
                 self.events[event.id] = event
             else:
                 self._apply_event(event, body, creating=False)
+            self.changes.add(USER, user.id)
             return event
 
     def retire_m365_events(self, user_id: str, calendar_id: str, keep: set[str]) -> int:
@@ -1080,6 +1120,8 @@ class Emply:
                     and e.calendar_id == calendar.id and e.entra_event_id not in keep]
             for event in gone:
                 event.removed_at = self.now()
+            if gone:
+                self.changes.add(USER, user.id)
             return len(gone)
 
     def link_event(self, event_id: str, entra_calendar_id: str, entra_event_id: str) -> CalendarEvent:
@@ -1087,6 +1129,7 @@ class Emply:
         with self.lock:
             event = self.event(event_id)
             event.entra_links[entra_calendar_id] = entra_event_id
+            self.changes.add(USER, event.user_id)
             return event
 
     # -- integration settings -----------------------------------------------------
@@ -1099,6 +1142,7 @@ class Emply:
             for name, old, value in diffs:
                 self.audit.append(AuditEntry(now, actor, name, old, value))
             self.settings = new
+            self.changes.add(EVERYONE, None)
             return new
 
     def add_synced_group(self, body: dict[str, Any], actor: str) -> IntegrationSettings:
@@ -1137,6 +1181,7 @@ class Emply:
             now = self.now()
             old = self.settings.to_dict()
             self.settings = IntegrationSettings()
+            self.changes.add(EVERYONE, None)
             self.audit.append(AuditEntry(now, actor, "integration", old, None))
             removed = 0
             for event in self.events.values():
@@ -1154,6 +1199,17 @@ class Emply:
             u = self.users[user_id]
             return f"{u.first_name} {u.last_name} ({u.email})"
         return actor
+
+
+def _values(record: Any) -> dict[str, Any]:
+    """A slotted record's fields by name (records have no ``__dict__``: memory, issue 13)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def _assign(record: Any, source: Any) -> None:
+    """Copy every field of ``source`` onto ``record`` (a checked trial copy made real)."""
+    for f in fields(record):
+        setattr(record, f.name, getattr(source, f.name))
 
 
 def iso(value: datetime | None) -> str | None:

@@ -125,7 +125,8 @@ class App:
 class User:
     props: dict[str, Any]
     # Groups the user was a direct member of when soft-deleted; restored with the user.
-    deleted_memberships: list[str] = field(default_factory=list)
+    # An empty tuple until a soft delete sets a list: not one empty list per user (memory).
+    deleted_memberships: list[str] | tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
