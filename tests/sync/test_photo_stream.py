@@ -24,11 +24,11 @@ def photo_of(uid: str) -> bytes:
 
 
 class ScriptedGraph:
-    """Answers ``POST /$batch`` of photo reads; a batch can be scripted to fail."""
+    """Answers ``POST /$batch`` of photo reads; the batch carrying one user can be scripted to fail."""
 
-    def __init__(self, fail_batches: tuple[int, ...] = (), throttle: tuple[str, ...] = ()) -> None:
+    def __init__(self, fail_with: str | None = None, throttle: tuple[str, ...] = ()) -> None:
         self.batches: list[list[str]] = []
-        self.fail_batches = fail_batches
+        self.fail_with = fail_with  # the first batch carrying this user fails
         self.throttle = set(throttle)
         self.lock = threading.Lock()
 
@@ -37,8 +37,10 @@ class ScriptedGraph:
         ids = [r["id"] for r in json.loads(request.content)["requests"]]
         with self.lock:
             self.batches.append(ids)
-            number = len(self.batches)
-        if number in self.fail_batches:
+            fail = self.fail_with in ids
+            if fail:
+                self.fail_with = None
+        if fail:
             return httpx.Response(500, json={"error": {"code": "generalException",
                                                        "message": "scripted failure"}})
         responses = []
@@ -90,7 +92,7 @@ def test_the_senders_run_at_most_eight_batches_ahead_of_the_copying():
 
 
 def test_a_failed_batch_fails_its_photo_and_the_rest_still_arrive():
-    graph = ScriptedGraph(fail_batches=(2,))
+    graph = ScriptedGraph(fail_with=USERS[20])
     entra = adapter(graph)
     entra.expect_photos(USERS)
     for uid in USERS[:20]:
