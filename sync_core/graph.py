@@ -90,12 +90,7 @@ class GraphClient:
 
     def hold_back(self, inner_response: dict[str, Any]) -> None:
         """Honour the ``Retry-After`` of a throttled answer inside a batch before asking again."""
-        self._wait(self.retry_seconds(inner_response))
-
-    @staticmethod
-    def retry_seconds(inner_response: dict[str, Any]) -> float:
-        """The ``Retry-After`` of an answer inside a batch, in seconds (1 when it has none)."""
-        return _seconds(_header(inner_response, "retry-after"), 1.0)
+        self._wait(_seconds(_header(inner_response, "retry-after"), 1.0))
 
     def _gate(self) -> None:
         if self.in_flight > 1:
