@@ -114,6 +114,9 @@ def load(tenant: Tenant, doc: dict[str, Any]) -> None:
     _load_shares(tenant, _list(doc.get("calendarShares"), f"{root}.calendarShares"))
     for i, entry in enumerate(deleted):
         _soft_delete(tenant, entry, f"{root}.deletedUsers[{i}]")
+    # The loaded state is where every delta round starts: no token can ask for the
+    # changes that built it, so only their count is kept (memory at 30,000 users).
+    tenant.changes.forget()
 
 
 def _load_tenant(tenant: Tenant, spec: dict[str, Any]) -> None:

@@ -229,6 +229,52 @@ class Change:
     properties: tuple[str, ...] = ()
 
 
+class ChangeLog:
+    """The tenant's change log, indexed by position as a list is (``log[seq - 1]`` is the
+    change numbered ``seq``), that can forget a prefix no delta token can ask for.
+
+    A loaded world records its whole starting state (one change per user and per
+    membership: 190,000 at 30,000 users) before any token exists; delta's first round
+    pages the objects themselves, so those changes are never read again.
+    """
+
+    __slots__ = ("_base", "_items")
+
+    def __init__(self) -> None:
+        self._base = 0  # how many changes were forgotten
+        self._items: list[Change] = []
+
+    @property
+    def base(self) -> int:
+        """The number of forgotten changes: a range starting before it cannot be read."""
+        return self._base
+
+    def append(self, change: Change) -> None:
+        self._items.append(change)
+
+    def forget(self) -> None:
+        """Forget every change so far (their count stays: ``len`` and sequence numbers)."""
+        self._base += len(self._items)
+        self._items = []
+
+    def __len__(self) -> int:
+        return self._base + len(self._items)
+
+    def __iter__(self) -> Iterator[Change]:
+        return iter(self._items)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if start < self._base and start < stop:
+                raise IndexError(f"changes before {self._base + 1} were forgotten")
+            return self._items[max(start - self._base, 0):max(stop - self._base, 0):step]
+        at = index + len(self) if index < 0 else index
+        if not self._base <= at < len(self):
+            raise IndexError(f"no change at {index} (kept: {self._base} to {len(self) - 1})")
+        return self._items[at - self._base]
+
+
 class Tenant:
     """One Entra tenant: domains, users, groups, apps, photos, calendars, deleted items."""
 
@@ -249,7 +295,7 @@ class Tenant:
         self.photos: dict[str, Photo] = {}
         self.calendars: dict[str, Calendar] = {}
         self.events: dict[str, Event] = {}
-        self.changes: list[Change] = []
+        self.changes = ChangeLog()
         # Mailbox lookups (mocks.entra.mailbox keeps them), so that a user's calendars and a
         # calendar's events cost what they hold, not what the tenant holds.
         self.calendars_by_owner: dict[str, list[str]] = {}

@@ -127,7 +127,8 @@ def decode_token(tenant: Tenant, token: str) -> DeltaState:
                          "The delta or skip token is malformed: pass the @odata.nextLink or "
                          "@odata.deltaLink URL exactly as Graph returned it.") from None
     expected = hmac.new(_key(tenant), payload, hashlib.sha256).digest()[:12]
-    if not hmac.compare_digest(sig, expected) or end > tenant.last_seq:
+    if not hmac.compare_digest(sig, expected) or end > tenant.last_seq \
+            or (phase != "sync" and start < tenant.changes.base):
         raise TokenError(410, "resyncRequired",
                          "The delta token is no longer valid, and the app must reset the sync "
                          "state: start a full round with the URL in the Location header.")
