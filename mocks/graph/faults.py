@@ -57,6 +57,8 @@ from mocks.sim import TOKEN_NEEDED, token_accepted
 
 DEFAULT_RETRY_AFTER = 2
 JOURNAL_SIZE = 100_000
+# The journal's method strings, shared by its entries (not one upper-cased copy each).
+_METHODS = {m: m for m in ("GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS")}
 BATCH_ENVIRON_KEY = "mocks.graph.batch"  # set on the environ of a batch's inner requests
 REQUEST_ID_ENVIRON_KEY = "mocks.graph.request_id"  # read by mocks.graph.errors.request_ids
 # Query parameters whose values the journal never shows.
@@ -322,25 +324,68 @@ def _strip_version(path: str) -> str:
 # ---------------------------------------------------------------------------
 # The journal
 # ---------------------------------------------------------------------------
-@dataclass(slots=True)
-class JournalEntry:
-    """One Graph request as the journal shows it (no secrets: no headers, query secrets masked)."""
+_RARE_DEFAULTS = {"fault": None, "latencyMs": 0, "retryAfter": None, "retryViolation": False,
+                  "violatedRetryAfter": None}
 
-    seq: int
-    wallTime: str
-    simTime: str
-    method: str
-    url: str
-    status: int | None  # None: the connection was dropped
-    clientRequestId: str | None
-    requestId: str
-    client: str  # the token's appid, or "anonymous"
-    fault: str | None = None
-    latencyMs: int = 0
-    retryAfter: int | None = None  # the Retry-After this response carried
-    retryViolation: bool = False
-    violatedRetryAfter: int | None = None  # the Retry-After the client did not wait for
-    batch: str | None = None  # the request id of the enclosing $batch, for inner requests
+
+def _rare_field(name: str, doc: str) -> property:
+    """An entry field kept in the entry's ``_rare`` dict, with its default when unset."""
+    default = _RARE_DEFAULTS[name]
+
+    def get(entry: JournalEntry) -> Any:
+        return default if entry._rare is None else entry._rare.get(name, default)
+
+    def put(entry: JournalEntry, value: Any) -> None:
+        if entry._rare is None:
+            entry._rare = {}
+        entry._rare[name] = value
+
+    return property(get, put, doc=doc)
+
+
+class JournalEntry:
+    """One Graph request as the journal shows it (no secrets: no headers, query secrets masked).
+
+    The fields only faults and throttling set live in one dict made when first set: a
+    30,000-user sync journals 70,000 requests, almost none of them faulted.
+    """
+
+    __slots__ = ("seq", "wallTime", "simTime", "method", "url", "status", "clientRequestId",
+                 "requestId", "client", "batch", "_rare")
+
+    def __init__(self, seq: int, wallTime: str, simTime: str, method: str, url: str,
+                 status: int | None, clientRequestId: str | None, requestId: str, client: str,
+                 fault: str | None = None, latencyMs: int = 0, retryAfter: int | None = None,
+                 retryViolation: bool = False, violatedRetryAfter: int | None = None,
+                 batch: str | None = None) -> None:
+        self.seq, self.wallTime, self.simTime = seq, wallTime, simTime
+        self.method, self.url, self.status = method, url, status  # status None: dropped
+        self.clientRequestId, self.requestId = clientRequestId, requestId
+        self.client = client  # the token's appid, or "anonymous"
+        self.batch = batch  # the request id of the enclosing $batch, for inner requests
+        given = {"fault": fault, "latencyMs": latencyMs, "retryAfter": retryAfter,
+                 "retryViolation": retryViolation, "violatedRetryAfter": violatedRetryAfter}
+        rare = {k: v for k, v in given.items() if v != _RARE_DEFAULTS[k]}
+        self._rare: dict[str, Any] | None = rare or None
+
+    fault = _rare_field("fault", "the fault injected, if any")
+    latencyMs = _rare_field("latencyMs", "the latency injected")
+    retryAfter = _rare_field("retryAfter", "the Retry-After this response carried")
+    retryViolation = _rare_field("retryViolation", "a retry before the Retry-After passed")
+    violatedRetryAfter = _rare_field("violatedRetryAfter",
+                                     "the Retry-After the client did not wait for")
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as ``/_sim/journal`` lists it."""
+        return {"seq": self.seq, "wallTime": self.wallTime, "simTime": self.simTime,
+                "method": self.method, "url": self.url, "status": self.status,
+                "clientRequestId": self.clientRequestId, "requestId": self.requestId,
+                "client": self.client, "fault": self.fault, "latencyMs": self.latencyMs,
+                "retryAfter": self.retryAfter, "retryViolation": self.retryViolation,
+                "violatedRetryAfter": self.violatedRetryAfter, "batch": self.batch}
+
+    def __repr__(self) -> str:
+        return f"JournalEntry({self.to_json()!r})"
 
 
 @dataclass
@@ -423,7 +468,8 @@ class GraphTraffic:
         journal: Journal | None = getattr(world, "journal", None)
         if path.startswith("/_sim") or plan is None or journal is None:
             return self.wsgi_app(environ, start_response)
-        method = environ.get("REQUEST_METHOD", "GET").upper()
+        raw_method = environ.get("REQUEST_METHOD", "GET")
+        method = _METHODS.get(raw_method) or raw_method.upper()  # one string per method
         url = path + _query(environ.get("QUERY_STRING", ""))
         client = self._client(environ.get("HTTP_AUTHORIZATION", ""))
         request_id = str(uuid.uuid4())
@@ -612,7 +658,7 @@ def get_journal() -> Response:
     entries = journal.entries(int(since_raw), violations_only=flag == "true")
     return jsonify({"lastSeq": journal.last_seq,
                     "violationCount": sum(1 for e in entries if e.retryViolation),
-                    "entries": [asdict(e) for e in entries]})
+                    "entries": [e.to_json() for e in entries]})
 
 
 @sim_bp.delete("/journal")
