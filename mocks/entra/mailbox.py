@@ -61,7 +61,7 @@ def share_calendar(tenant: Tenant, calendar_id: str, user_id: str, role: str) ->
     calendar = tenant.calendars[calendar_id]
     if role not in EDIT_ROLES | {"read", "freeBusyRead", "limitedRead"}:
         raise EntraError(400, "ErrorInvalidRequest", f"Unknown calendar role '{role}'.")
-    calendar.shared_with[user_id] = role
+    calendar.share(user_id, role)
     tenant.calendars_shared_with.setdefault(user_id, set()).add(calendar_id)
 
 

@@ -15,9 +15,10 @@ import bisect
 import struct
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from mocks.clock import SimClock, isoformat_z
@@ -193,19 +194,29 @@ class Photo:
     etag: str
 
 
-@dataclass
+_NO_SHARES: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(slots=True)
 class Calendar:
     id: str
     owner_id: str  # the user whose mailbox holds it
     name: str
     color: str = "auto"
     is_default: bool = False
-    # user id -> "read" | "write" | "delegateWithoutPrivateEventAccess" | ... (shares)
-    shared_with: dict[str, str] = field(default_factory=dict)
+    # user id -> "read" | "write" | "delegateWithoutPrivateEventAccess" | ... (shares).
+    # One shared empty mapping until a share is made: most calendars are never shared.
+    shared_with: Mapping[str, str] = field(default_factory=lambda: _NO_SHARES)
     change_key: str = ""
 
+    def share(self, user_id: str, role: str) -> None:
+        """Give ``user_id`` the ``role`` on this calendar."""
+        if self.shared_with is _NO_SHARES:
+            self.shared_with = {}
+        self.shared_with[user_id] = role  # type: ignore[index]
 
-@dataclass
+
+@dataclass(slots=True)
 class Event:
     id: str
     calendar_id: str
