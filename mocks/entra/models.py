@@ -272,6 +272,7 @@ class ChangeLog:
         return self._base + len(self._items)
 
     def __iter__(self) -> Iterator[Change]:
+        """The kept changes (``len`` also counts the forgotten ones)."""
         return iter(self._items)
 
     def __getitem__(self, index: int | slice) -> Any:
