@@ -976,6 +976,25 @@ def shape(obj: dict[str, Any], select: list[str] | None, etype: EntityType | Non
     return out
 
 
+def projector(select: list[str] | None, etype: EntityType | None) -> Callable[[dict[str, Any]],
+                                                                          dict[str, Any]]:
+    """``shape(obj, select, etype)`` as one callable for a whole page: what depends only on
+    ``select`` and ``etype`` is worked out once, not once per item. The common listing
+    (no ``$select``, a default set of stored properties, no annotations) is one
+    comprehension per item; every other case is :func:`shape` itself."""
+    if etype is None or select or etype.default_select is None or not _plain_defaults(etype):
+        return lambda obj: shape(obj, select, etype)
+    names = etype.default_select
+
+    def project(obj: dict[str, Any]) -> dict[str, Any]:
+        if obj.keys().isdisjoint(ODATA_CONTROL):  # what shape does when nothing is annotated
+            get = obj.get
+            return {name: get(name) for name in names}
+        return shape(obj, select, etype)
+
+    return project
+
+
 _PLAIN_DEFAULTS: dict[int, bool] = {}
 
 
@@ -1058,10 +1077,11 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
         token = (encode_skiptoken("k", key(last)) if keyed and key is not None
                  else encode_skiptoken("p", at - 1))
         body["@odata.nextLink"] = next_link(token)
+    project = projector(q.select, etype)
     if extra is None:
-        body["value"] = [shape(to_json(it), q.select, etype) for it in chosen]
+        body["value"] = [project(to_json(it)) for it in chosen]
     else:
-        body["value"] = [{**shape(to_json(it), q.select, etype), **extra(it)} for it in chosen]
+        body["value"] = [{**project(to_json(it)), **extra(it)} for it in chosen]
     return body
 
 
@@ -1075,7 +1095,20 @@ def next_link(skiptoken: str) -> str:
     """The request's own absolute URL with every option kept and ``$skiptoken`` replaced."""
     pairs = [(k, v) for k, v in request.args.items(multi=True) if k.lower() != "$skiptoken"]
     pairs.append(("$skiptoken", skiptoken))
-    return request.base_url + "?" + urlencode(pairs, safe="$,'():/@")
+    return _base_url() + "?" + urlencode(pairs, safe="$,'():/@")
+
+
+# Path characters werkzeug's base_url neither quotes nor unquotes (no ``%``, all ASCII).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.~!$&'()*+,/:;=@-]*")
+
+
+def _base_url() -> str:
+    """``request.base_url`` (the URL without its query), from the cached :func:`host_url`
+    when the path is plain: werkzeug quotes and converts the whole URL again per read."""
+    root, path = request.root_path, request.path
+    if not (_PLAIN_PATH.fullmatch(root) and _PLAIN_PATH.fullmatch(path)):
+        return request.base_url
+    return host_url()[:-1] + root.rstrip("/") + "/" + path.lstrip("/")
 
 
 def count_only(items: Sequence[Any], query: Query, props: Callable[[Any], dict[str, Any]]) -> int:
