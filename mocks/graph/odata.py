@@ -982,6 +982,8 @@ def projector(select: list[str] | None, etype: EntityType | None) -> Callable[[d
     ``select`` and ``etype`` is worked out once, not once per item. The common listing
     (no ``$select``, a default set of stored properties, no annotations) is one
     comprehension per item; every other case is :func:`shape` itself."""
+    if select and select != ["*"]:
+        return _select_projector(select, etype)
     if etype is None or select or etype.default_select is None or not _plain_defaults(etype):
         return lambda obj: shape(obj, select, etype)
     names = etype.default_select
@@ -991,6 +993,29 @@ def projector(select: list[str] | None, etype: EntityType | None) -> Callable[[d
             get = obj.get
             return {name: get(name) for name in names}
         return shape(obj, select, etype)
+
+    return project
+
+
+def _select_projector(select: list[str], etype: EntityType | None) -> Callable[
+        [dict[str, Any]], dict[str, Any]]:
+    """:func:`projector` for an explicit ``$select``: when no selected name (nor ``id``) is
+    a derived property, each item is only read, as :func:`shape` would read it."""
+    derived = etype.derived if etype is not None else {}
+    if "id" in derived or any(name in derived for name in select):
+        return lambda obj: shape(obj, select, etype)
+    has_id = "id" in select
+    with_id = select if has_id else [*select, "id"]
+
+    def project(obj: dict[str, Any]) -> dict[str, Any]:
+        names = select if has_id or "id" not in obj else with_id
+        get = obj.get
+        if obj.keys().isdisjoint(ODATA_CONTROL):
+            return {name: get(name) for name in names}
+        out = {k: v for k, v in obj.items() if k.startswith("@odata.")}
+        for name in names:
+            out[name] = get(name)
+        return out
 
     return project
 
@@ -1020,7 +1045,8 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
          etype: EntityType | None = None, query: Query | None = None,
          key: Callable[[Any], str] | None = None,
          props: Callable[[Any], dict[str, Any]] | None = None,
-         extra: Callable[[Any], dict[str, Any]] | None = None) -> dict[str, Any]:
+         extra: Callable[[Any], dict[str, Any]] | None = None,
+         shaped: bool = False) -> dict[str, Any]:
     """One page of a collection as Graph's JSON body.
 
     ``items``: the whole collection in a stable order. ``to_json``: an item's full
@@ -1030,7 +1056,7 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
     page starts by binary search (cheap on 10,000 items, stable under inserts and
     deletes); otherwise it carries a position. ``props``: the dict ``$filter`` and
     ``$orderby`` read (default ``to_json``). ``extra``: what to add to an item after
-    projection (``$expand``).
+    projection (``$expand``). ``shaped``: ``to_json`` already gives the projected item.
     """
     q = query or parse_query(etype)
     read = props or to_json
@@ -1078,7 +1104,9 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
                  else encode_skiptoken("p", at - 1))
         body["@odata.nextLink"] = next_link(token)
     project = projector(q.select, etype)
-    if extra is None:
+    if shaped and extra is None:
+        body["value"] = [to_json(it) for it in chosen]
+    elif extra is None:
         body["value"] = [project(to_json(it)) for it in chosen]
     else:
         body["value"] = [{**project(to_json(it)), **extra(it)} for it in chosen]
