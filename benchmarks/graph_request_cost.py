@@ -1,6 +1,7 @@
 """What one Graph request costs the mock in-process (issue 13): CPU per request, no network.
 
     python benchmarks/graph_request_cost.py [--users 300] [--blocks 60] [--repo PATH]
+                                            [--against PATH [--turns 3]]
 
 Calls the Graph app's WSGI callable directly (the way a served request reaches it) for:
 ``GET /v1.0/users?$top=100`` with a bearer token, and ``POST /v1.0/$batch`` of 20 inner
@@ -8,7 +9,9 @@ GETs of each kind the sync batches (calendars with ``$select``, photo metadata, 
 bytes, group members cast to users). Each figure is the best of ``--blocks`` blocks of
 CPU time (see :func:`best_ms`). ``--repo``
 measures another checkout of this repository (e.g. an unmodified one) with the same
-script, so before/after figures can come from one run.
+script. ``--against PATH`` compares two checkouts in one run: child processes measure
+PATH and ``--repo`` by turns (``--turns`` each, ``--blocks`` split between them) and the
+best figure of each side is printed with the ratio after / before.
 """
 
 from __future__ import annotations
@@ -91,12 +94,39 @@ def best_ms(runs: dict[str, tuple[Callable[[], Any], int]], rounds: int) -> dict
     return {name: seconds * 1000 for name, seconds in best.items()}
 
 
+def compare(args: argparse.Namespace) -> None:
+    """Measure ``--against`` (before) and ``--repo`` (after) by turns in child processes."""
+    import subprocess
+
+    sides = {"before": str(Path(args.against).resolve()), "after": str(Path(args.repo).resolve())}
+    best: dict[str, dict[str, float]] = {side: {} for side in sides}
+    blocks = max(1, args.blocks // args.turns)
+    for _ in range(args.turns):
+        for side, repo in sides.items():
+            out = subprocess.run([sys.executable, __file__, "--users", str(args.users),
+                                  "--blocks", str(blocks), "--repo", repo],
+                                 capture_output=True, text=True, check=True).stdout
+            for line in out.splitlines()[1:]:
+                name, ms = line.strip().rsplit(None, 2)[0], float(line.split()[-2])
+                best[side][name] = min(best[side].get(name, float("inf")), ms)
+    print(f"before {sides['before']}\nafter  {sides['after']}\n{args.users} users, best of "
+          f"{args.turns} turns x {blocks} blocks each")
+    for name, ms in best["before"].items():
+        after = best["after"][name]
+        print(f"  {name:32} {ms:7.2f} ms -> {after:7.2f} ms  ({after / ms:.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--blocks", type=int, default=60)
     parser.add_argument("--repo", default=str(HERE.parent))
+    parser.add_argument("--against", help="another checkout to compare with (before)")
+    parser.add_argument("--turns", type=int, default=3)
     args = parser.parse_args()
+    if args.against:
+        compare(args)
+        return
     sys.path.insert(0, str(Path(args.repo).resolve()))
     world, app, token = build(args.users)
     uids = sorted(world.tenant.users)[:20]

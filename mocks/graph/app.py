@@ -40,9 +40,27 @@ def _canonical_segments(wsgi_app):
     return app
 
 
+class GraphFlask(Flask):
+    """Flask, remembering which views and hooks are plain functions: Flask asks
+    ``inspect`` again for each of them on every request (three times per request, and a
+    ``$batch`` runs up to twenty)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: set = set()
+
+    def ensure_sync(self, func):
+        if func in self._plain:
+            return func
+        wrapped = super().ensure_sync(func)
+        if wrapped is func and len(self._plain) < 4096:  # views, hooks: a fixed few
+            self._plain.add(func)
+        return wrapped
+
+
 def create_app(world) -> Flask:
     """Build the Graph v1.0 app over ``world`` (a :class:`mocks.world.World`)."""
-    app = Flask("mocks.graph", static_folder=None)  # no /static route: every route is Graph's
+    app = GraphFlask("mocks.graph", static_folder=None)  # no /static route: all are Graph's
     app.config["WORLD"] = world
     app.json = GraphJSONProvider(app)  # keys in insertion order, as Graph writes them
     app.url_map.strict_slashes = False

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app
 from mocks.entra.models import GROUP_WRITABLE, EntraError, Group, User
 from mocks.graph.auth import requires
 from mocks.graph.errors import GraphError
-from mocks.graph.navigation import expansion, user_selected
+from mocks.graph.navigation import expansion, user_rows, user_selected
 from mocks.graph.odata import (
     DIRECTORY_OBJECT_TYPE,
     GROUP_TYPE,
@@ -297,6 +297,10 @@ def _members(group_id: str, transitive: bool, cast: str | None):
     kind, etype, context = CASTS[cast]
     q = parse_query(etype)
     chosen = [o for o in objects if isinstance(o, kind)]
+    rows = user_rows(q.select) if kind is User else None
+    if rows is not None:  # ids of a 999-member page: one dict per member, not three
+        return page(chosen, rows, context, etype=etype, query=q, props=lambda o: o.props,
+                    shaped=True)
     return page(chosen, lambda o: object_json(o, q), context, etype=etype, query=q,
                 props=lambda o: o.props, extra=_group_odata_id if kind is Group else None)
 

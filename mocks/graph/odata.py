@@ -976,6 +976,50 @@ def shape(obj: dict[str, Any], select: list[str] | None, etype: EntityType | Non
     return out
 
 
+def projector(select: list[str] | None, etype: EntityType | None) -> Callable[[dict[str, Any]],
+                                                                          dict[str, Any]]:
+    """``shape(obj, select, etype)`` as one callable for a whole page: what depends only on
+    ``select`` and ``etype`` is worked out once, not once per item. The common listing
+    (no ``$select``, a default set of stored properties, no annotations) is one
+    comprehension per item; every other case is :func:`shape` itself."""
+    if select and select != ["*"]:
+        return _select_projector(select, etype)
+    if etype is None or select or etype.default_select is None or not _plain_defaults(etype):
+        return lambda obj: shape(obj, select, etype)
+    names = etype.default_select
+
+    def project(obj: dict[str, Any]) -> dict[str, Any]:
+        if obj.keys().isdisjoint(ODATA_CONTROL):  # what shape does when nothing is annotated
+            get = obj.get
+            return {name: get(name) for name in names}
+        return shape(obj, select, etype)
+
+    return project
+
+
+def _select_projector(select: list[str], etype: EntityType | None) -> Callable[
+        [dict[str, Any]], dict[str, Any]]:
+    """:func:`projector` for an explicit ``$select``: when no selected name (nor ``id``) is
+    a derived property, each item is only read, as :func:`shape` would read it."""
+    derived = etype.derived if etype is not None else {}
+    if "id" in derived or any(name in derived for name in select):
+        return lambda obj: shape(obj, select, etype)
+    has_id = "id" in select
+    with_id = select if has_id else [*select, "id"]
+
+    def project(obj: dict[str, Any]) -> dict[str, Any]:
+        names = select if has_id or "id" not in obj else with_id
+        get = obj.get
+        if obj.keys().isdisjoint(ODATA_CONTROL):
+            return {name: get(name) for name in names}
+        out = {k: v for k, v in obj.items() if k.startswith("@odata.")}
+        for name in names:
+            out[name] = get(name)
+        return out
+
+    return project
+
+
 _PLAIN_DEFAULTS: dict[int, bool] = {}
 
 
@@ -1001,7 +1045,8 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
          etype: EntityType | None = None, query: Query | None = None,
          key: Callable[[Any], str] | None = None,
          props: Callable[[Any], dict[str, Any]] | None = None,
-         extra: Callable[[Any], dict[str, Any]] | None = None) -> dict[str, Any]:
+         extra: Callable[[Any], dict[str, Any]] | None = None,
+         shaped: bool = False) -> dict[str, Any]:
     """One page of a collection as Graph's JSON body.
 
     ``items``: the whole collection in a stable order. ``to_json``: an item's full
@@ -1011,7 +1056,7 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
     page starts by binary search (cheap on 10,000 items, stable under inserts and
     deletes); otherwise it carries a position. ``props``: the dict ``$filter`` and
     ``$orderby`` read (default ``to_json``). ``extra``: what to add to an item after
-    projection (``$expand``).
+    projection (``$expand``). ``shaped``: ``to_json`` already gives the projected item.
     """
     q = query or parse_query(etype)
     read = props or to_json
@@ -1058,10 +1103,13 @@ def page(items: Sequence[Any], to_json: Callable[[Any], dict[str, Any]], context
         token = (encode_skiptoken("k", key(last)) if keyed and key is not None
                  else encode_skiptoken("p", at - 1))
         body["@odata.nextLink"] = next_link(token)
-    if extra is None:
-        body["value"] = [shape(to_json(it), q.select, etype) for it in chosen]
+    project = projector(q.select, etype)
+    if shaped and extra is None:
+        body["value"] = [to_json(it) for it in chosen]
+    elif extra is None:
+        body["value"] = [project(to_json(it)) for it in chosen]
     else:
-        body["value"] = [{**shape(to_json(it), q.select, etype), **extra(it)} for it in chosen]
+        body["value"] = [{**project(to_json(it)), **extra(it)} for it in chosen]
     return body
 
 
@@ -1075,7 +1123,20 @@ def next_link(skiptoken: str) -> str:
     """The request's own absolute URL with every option kept and ``$skiptoken`` replaced."""
     pairs = [(k, v) for k, v in request.args.items(multi=True) if k.lower() != "$skiptoken"]
     pairs.append(("$skiptoken", skiptoken))
-    return request.base_url + "?" + urlencode(pairs, safe="$,'():/@")
+    return _base_url() + "?" + urlencode(pairs, safe="$,'():/@")
+
+
+# Path characters werkzeug's base_url neither quotes nor unquotes (no ``%``, all ASCII).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.~!$&'()*+,/:;=@-]*")
+
+
+def _base_url() -> str:
+    """``request.base_url`` (the URL without its query), from the cached :func:`host_url`
+    when the path is plain: werkzeug quotes and converts the whole URL again per read."""
+    root, path = request.root_path, request.path
+    if not (_PLAIN_PATH.fullmatch(root) and _PLAIN_PATH.fullmatch(path)):
+        return request.base_url
+    return host_url()[:-1] + root.rstrip("/") + "/" + path.lstrip("/")
 
 
 def count_only(items: Sequence[Any], query: Query, props: Callable[[Any], dict[str, Any]]) -> int:

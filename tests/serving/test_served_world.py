@@ -147,3 +147,25 @@ def test_more_keep_alive_clients_than_worker_threads_all_get_whole_answers(world
         expected = expected or body
         assert body == expected  # the same page, byte for byte, for everyone
     assert len(httpx.Response(200, content=expected).json()["value"]) == 30
+
+
+def test_many_idle_keep_alive_clients_keep_their_connections(world):
+    """Sixteen clients each holding an idle connection (wrk -c16, a pool of sessions): none
+    is told ``Connection: close`` (cheroot's own default kept ten), so none pays a new TLS
+    handshake for its next request."""
+    app = world.tenant.add_app("Emply People", {"User.Read.All"})
+    with ServedWorld(world) as served:
+        token = world.tokens.issue(world.tenant.id, app.client_id, app.object_id,
+                                   ["User.Read.All"])
+        clients = [httpx.Client(verify=served.ssl_context(), trust_env=False, timeout=30,
+                                headers={"Authorization": f"Bearer {token}"})
+                   for _ in range(16)]
+        try:
+            for _ in range(2):
+                for client in clients:  # one after another: the others' connections idle
+                    answer = client.get(f"{served.graph_url}/users?$top=1")
+                    assert answer.status_code == 200
+                    assert answer.headers.get("Connection", "").lower() != "close"
+        finally:
+            for client in clients:
+                client.close()
