@@ -269,9 +269,9 @@ class SyncEngine:
                     if cal.enabled:
                         event_calendars.append((uid, cal.entra_id))
         try:
-            view.photo_etags = self.entra.photo_etags(photo_users)
-            view.calendars = self.entra.calendars(calendar_users)
-            view.events = self.entra.events(event_calendars)
+            reads = self.entra.per_user_reads(photo_users, calendar_users, event_calendars)
+            view.photo_etags, view.calendars, view.events = (reads.photo_etags, reads.calendars,
+                                                             reads.events)
         except GraphError as exc:
             view.complete = False
             view.errors = (str(exc),)
