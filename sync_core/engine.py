@@ -169,8 +169,9 @@ class SyncEngine:
             result = _only_user(result, only)
 
         if result.aborted:
-            for action in result.actions:
-                self.store.log_change(run_id, self._now(), action, "failure")
+            with self.store.buffered():
+                for action in result.actions:
+                    self.store.log_change(run_id, self._now(), action, "failure")
             self.store.finish_run(run_id, "failure", self._now(), {"error": 1},
                                   result.abort_reason)
             return RunResult(run_id, "failure", {"error": 1}, result.abort_reason,
@@ -328,10 +329,11 @@ class SyncEngine:
 
     def _hold(self, run_id: int, result: Plan) -> RunResult:
         """SAFE-2: nothing is applied; the staged changes are logged as such."""
-        for action in result.actions:
-            if action.kind == "deactivate":
-                self.store.log_change(run_id, self._now(), action, "skipped",
-                                      "staged: held by the deactivation threshold")
+        with self.store.buffered():
+            for action in result.actions:
+                if action.kind == "deactivate":
+                    self.store.log_change(run_id, self._now(), action, "skipped",
+                                          "staged: held by the deactivation threshold")
         counts = dict(Counter(a.kind for a in result.actions))
         self.store.finish_run(run_id, "held", self._now(), counts, result.hold_reason,
                               plan=[_describe(a, "staged") for a in result.actions])
@@ -346,15 +348,17 @@ class SyncEngine:
         # PIC-1's photo bytes are fetched ahead, 20 to a $batch, in the order they are copied.
         self.entra.expect_photos(a.entra_id for a in result.actions
                                  if a.kind == "set_photo" and a.entra_id)
-        for action in result.actions:
-            status, error, action = self._apply_one(action, result.state)
-            if status == "failure" and action.entra_id:
-                failed.add(action.entra_id)
-            self.store.log_change(run_id, self._now(), action, status, error)
-            counts[action.kind if status == "success" else status] += 1
-            described.add(action, status, error)
-            if self.on_applied is not None and status == "success":
-                self.on_applied(action, sum(counts.values()))
+        with self.store.buffered():  # the run log goes out in lots, however the loop ends
+            for action in result.actions:
+                status, error, action = self._apply_one(action, result.state)
+                if status == "failure" and action.entra_id:
+                    failed.add(action.entra_id)
+                self.store.log_change(run_id, self._now(), action, status, error)
+                counts[action.kind if status == "success" else status] += 1
+                described.add(action, status, error)
+                if self.on_applied is not None and status == "success":
+                    self.store.flush()  # the hook sees the run log as it stands
+                    self.on_applied(action, sum(counts.values()))
         for uid in failed:  # a user whose change failed is planned again from the old state
             if uid in last.user_groups:
                 result.state.user_groups[uid] = last.user_groups[uid]
