@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import msal
+import orjson
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 RETRY_STATUSES = (429, 503, 504)
@@ -147,7 +148,7 @@ class GraphClient:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def get_json(self, path: str, **kwargs: Any) -> dict[str, Any]:
-        return self.request("GET", path, **kwargs).json()
+        return orjson.loads(self.request("GET", path, **kwargs).content)
 
     def pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
         """Every page of a collection, following ``@odata.nextLink``."""
@@ -216,7 +217,7 @@ class GraphClient:
 
         if self.in_flight == 1 or len(chunks) < 2:
             for chunk in chunks:
-                yield send(chunk).json()
+                yield orjson.loads(send(chunk).content)
             return
         ahead = 2 * self.in_flight
         ready: dict[int, tuple[bool, Any]] = {}
@@ -256,7 +257,7 @@ class GraphClient:
                     changed.notify_all()
                 if not ok:
                     raise value
-                yield value.json()
+                yield orjson.loads(value.content)  # about 1.6 x json.loads (issue 13)
         finally:
             with changed:
                 stop = True
