@@ -10,7 +10,7 @@ a restarted host goes on incrementally.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from sync_core.entra import entra_user
@@ -161,8 +161,13 @@ class Directory:
                 self.members.setdefault(group_id, set()).add(user_id)
 
 
+_USER_FIELDS = tuple(f.name for f in fields(EntraUser))
+
+
 def _dump(user: EntraUser) -> str:
-    return json.dumps(asdict(user))
+    """A user as the row's JSON, the text ``json.dumps(asdict(user))`` gives, without
+    asdict's deep copy (1.2 s of a 10k first run, issue 13)."""
+    return json.dumps({name: getattr(user, name) for name in _USER_FIELDS})
 
 
 def _restore(data: dict[str, Any]) -> dict[str, Any]:
