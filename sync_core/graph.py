@@ -23,6 +23,7 @@ import orjson
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 RETRY_STATUSES = (429, 503, 504)
 BATCH_SIZE = 20  # Graph's limit of requests in one JSON batch
+PACING = 0.75  # batches in flight go out at least this share of an even spread apart
 
 
 class GraphError(Exception):
@@ -71,6 +72,8 @@ class GraphClient:
         self.requests_made = 0
         self._count_lock = threading.Lock()
         self._resume_at = 0.0  # with in_flight > 1: nothing is sent before this (monotonic)
+        self._round_trip = 0.0  # a batch's recent round trip in seconds (see _pace)
+        self._last_send = 0.0  # when the last paced batch went out (monotonic)
         # When a list, every request sent is appended as (method, url, body bytes): the
         # benchmark replays it with a bare client to find the floor.
         self.recording: list[tuple[str, str, bytes]] | None = None
@@ -98,6 +101,28 @@ class GraphClient:
             pause = self._resume_at - time.monotonic()
             if pause > 0:
                 self._sleep(pause)
+
+    def _pace(self) -> None:
+        """Space the batches sent side by side at least PACING x a round trip / in_flight
+        apart (real time: this is about the wire, not the simulated clock).
+
+        Sent together, batches come back together, and their answers are worked on at
+        the same time, sharing one CPU (in the served world also with the mock): all
+        finish late, and the next ones go out together again. Spread over the round trip
+        they are worked on one after another while the others travel: under 100 ms of
+        latency the same 4 in flight carry about a quarter more (issue 13).
+        """
+        with self._count_lock:
+            now = time.monotonic()
+            at = max(now, self._last_send + PACING * self._round_trip / self.in_flight)
+            self._last_send = at
+        if at > now:
+            time.sleep(at - now)
+
+    def _took(self, seconds: float) -> None:
+        """Fold one batch's round trip into the running estimate :meth:`_pace` uses."""
+        with self._count_lock:
+            self._round_trip = 0.8 * self._round_trip + 0.2 * min(seconds, 1.0)
 
     def request(self, method: str, path: str, *, idempotent: bool | None = None,
                 before_retry: Callable[[], httpx.Response | None] | None = None,
@@ -235,10 +260,13 @@ class GraphClient:
                         return
                     index = taken
                     taken += 1
+                self._pace()
+                started = time.monotonic()
                 try:
                     outcome: tuple[bool, Any] = (True, send(chunks[index]))
                 except BaseException as exc:  # handed to the caller, raised there
                     outcome = (False, exc)
+                self._took(time.monotonic() - started)
                 with changed:
                     ready[index] = outcome
                     changed.notify_all()
