@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,38 @@ class PerUserReads:
     photo_etags: dict[str, str | None] = field(default_factory=dict)
     calendars: dict[str, tuple[EntraCalendar, ...]] = field(default_factory=dict)
     events: dict[str, tuple[EntraEvent, ...]] = field(default_factory=dict)
+
+
+class _PerUserRequests(Sequence[dict[str, Any]]):
+    """The per-user read requests, each made when it is sent: a 30,000-user first run
+    holds 60,000 small tuples, not 60,000 request dicts with their URLs (peak memory).
+    A request's id is its number, unique in any batch."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, str]] = []  # (kind, user id, calendar id or "")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._request(i) for i in range(*index.indices(len(self.items)))]
+        return self._request(index)
+
+    def _request(self, i: int) -> dict[str, Any]:
+        kind, uid, cal = self.items[i]
+        if kind == "photo":
+            url = f"/users/{uid}/photo"
+        elif kind == "calendars":
+            url = f"/users/{uid}/calendars?$select=id,name,isDefaultCalendar,canEdit"
+        else:
+            url = f"/users/{uid}/calendars/{cal}/events?{EVENTS_QUERY}"
+        return {"id": str(i), "method": "GET", "url": url}
+
+    def key(self, response: dict[str, Any]) -> tuple[str, str]:
+        """(kind, user id or, for events, calendar id) of the request an answer is for."""
+        kind, uid, cal = self.items[int(response["id"])]
+        return kind, cal if kind == "events" else uid
 
 
 class EntraAdapter:
@@ -141,20 +173,10 @@ class EntraAdapter:
         view's small records batch by batch, as they arrive (peak memory).
         """
         reads = PerUserReads()
-        keys: list[tuple[str, str]] = []  # (kind, key) of each request, by its id
-        requests: list[dict[str, Any]] = []
-
-        def add(kind: str, key: str, url: str) -> None:
-            requests.append({"id": str(len(keys)), "method": "GET", "url": url})
-            keys.append((kind, key))
-
-        for uid in photo_users:
-            add("photo", uid, f"/users/{uid}/photo")
-        for uid in calendar_users:
-            add("calendars", uid,
-                f"/users/{uid}/calendars?$select=id,name,isDefaultCalendar,canEdit")
-        for uid, cal in event_calendars:
-            add("events", cal, f"/users/{uid}/calendars/{cal}/events?{EVENTS_QUERY}")
+        requests = _PerUserRequests()
+        requests.items += (("photo", uid, "") for uid in photo_users)
+        requests.items += (("calendars", uid, "") for uid in calendar_users)
+        requests.items += (("events", uid, cal) for uid, cal in event_calendars)
         if not requests:
             return reads
         throttled: list[dict[str, Any]] = []
@@ -163,12 +185,12 @@ class EntraAdapter:
                 if int(response.get("status", 500)) in RETRY_STATUSES:
                     throttled.append(response)  # asked again below, after Retry-After
                     continue
-                self._take(reads, keys[int(response["id"])], response)
+                self._take(reads, requests.key(response), response)
         if throttled:
             self.graph.hold_back(max(throttled, key=_retry_after))
             again = self.graph.batch([requests[int(r["id"])] for r in throttled])
             for response in again.values():
-                self._take(reads, keys[int(response["id"])], response)
+                self._take(reads, requests.key(response), response)
         return reads
 
     def _take(self, reads: PerUserReads, kind_key: tuple[str, str],

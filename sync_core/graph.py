@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -218,17 +218,16 @@ class GraphClient:
             self._wait(given_up)
         return results
 
-    def stream(self, requests: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def stream(self, requests: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Each inner response of GET requests sent through ``$batch``, in request order,
         as the batches come back: senders keep up to ``in_flight`` batches on the wire
         while the caller works through earlier answers. Nothing is sent before the first
         ``next()``; closing the iterator stops the senders. Throttled inner answers are
         yielded as they are (:meth:`batch` retries them)."""
-        chunks = [requests[i:i + BATCH_SIZE] for i in range(0, len(requests), BATCH_SIZE)]
-        for body in self._send_batches(chunks):
+        for body in self._send_batches(_Chunks(requests)):
             yield from body.get("responses", [])
 
-    def _send_batches(self, chunks: list[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    def _send_batches(self, chunks: Sequence[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
         """Each chunk's batch response body, in order; up to ``in_flight`` on the wire.
 
         Each sender thread takes the next chunk as soon as its previous answer has arrived,
@@ -292,6 +291,23 @@ class GraphClient:
                 changed.notify_all()
             for thread in senders:
                 thread.join()
+
+
+class _Chunks(Sequence[list[dict[str, Any]]]):
+    """Requests in batches of BATCH_SIZE, each sliced off when it is sent."""
+
+    def __init__(self, requests: Sequence[dict[str, Any]]) -> None:
+        self.requests = requests
+
+    def __len__(self) -> int:
+        return -(-len(self.requests) // BATCH_SIZE)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return list(self.requests[index * BATCH_SIZE:(index + 1) * BATCH_SIZE])
 
 
 def _header(response: dict[str, Any], name: str) -> str | None:
