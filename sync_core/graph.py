@@ -72,7 +72,7 @@ class GraphClient:
         self.requests_made = 0
         self._count_lock = threading.Lock()
         self._resume_at = 0.0  # with in_flight > 1: nothing is sent before this (monotonic)
-        self._round_trip = 0.0  # a batch's recent round trip in seconds (see _pace)
+        self._round_trip = 0.0  # a batch's short round trip lately, seconds (see _took)
         self._last_send = 0.0  # when the last paced batch went out (monotonic)
         # When a list, every request sent is appended as (method, url, body bytes): the
         # benchmark replays it with a bare client to find the floor.
@@ -120,9 +120,15 @@ class GraphClient:
             time.sleep(at - now)
 
     def _took(self, seconds: float) -> None:
-        """Fold one batch's round trip into the running estimate :meth:`_pace` uses."""
+        """Fold one batch's round trip into the estimate :meth:`_pace` uses: it follows a
+        shorter one at once and a longer one slowly, so it tracks the wire's latency
+        plus one batch's work, not the queueing behind busy threads. Without latency it
+        stays small and pacing does not hold anything back."""
         with self._count_lock:
-            self._round_trip = 0.8 * self._round_trip + 0.2 * min(seconds, 1.0)
+            if not self._round_trip or seconds < self._round_trip:
+                self._round_trip = seconds
+            else:
+                self._round_trip += 0.1 * (min(seconds, 1.0) - self._round_trip)
 
     def request(self, method: str, path: str, *, idempotent: bool | None = None,
                 before_retry: Callable[[], httpx.Response | None] | None = None,
