@@ -9,9 +9,11 @@ batch, so a full read costs about as many requests as Graph allows.
 from __future__ import annotations
 
 import base64
+import contextlib
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from sync_core.graph import RETRY_STATUSES, GraphClient, GraphError
@@ -20,11 +22,48 @@ from sync_core.model import EntraCalendar, EntraEvent, EntraUser, EntraView
 USER_SELECT = ("id,userPrincipalName,mail,displayName,givenName,surname,jobTitle,department,"
                "mobilePhone,businessPhones,accountEnabled,onPremisesSyncEnabled")
 MEMBERS_QUERY = "$select=id&$top=999"
-# Per-user reads go to GraphClient.batch this many at a time (a multiple of its 20 per
-# $batch, so the batches sent are the same): a first run's 30,000 photo or calendar
-# responses are turned into the view's small records a chunk at a time, not all parsed
-# into memory at once (issue 13: peak memory).
-READ_CHUNK = 1000
+EVENTS_QUERY = "$select=id,subject,start,end,transactionId&$top=100"
+
+
+@dataclass
+class PerUserReads:
+    """What the per-user reads of one run found (see :meth:`EntraAdapter.per_user_reads`)."""
+
+    photo_etags: dict[str, str | None] = field(default_factory=dict)
+    calendars: dict[str, tuple[EntraCalendar, ...]] = field(default_factory=dict)
+    events: dict[str, tuple[EntraEvent, ...]] = field(default_factory=dict)
+
+
+class _PerUserRequests(Sequence[dict[str, Any]]):
+    """The per-user read requests, each made when it is sent: a 30,000-user first run
+    holds 60,000 small tuples, not 60,000 request dicts with their URLs (peak memory).
+    A request's id is its number, unique in any batch."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, str]] = []  # (kind, user id, calendar id or "")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._request(i) for i in range(*index.indices(len(self.items)))]
+        return self._request(index)
+
+    def _request(self, i: int) -> dict[str, Any]:
+        kind, uid, cal = self.items[i]
+        if kind == "photo":
+            url = f"/users/{uid}/photo"
+        elif kind == "calendars":
+            url = f"/users/{uid}/calendars?$select=id,name,isDefaultCalendar,canEdit"
+        else:
+            url = f"/users/{uid}/calendars/{cal}/events?{EVENTS_QUERY}"
+        return {"id": str(i), "method": "GET", "url": url}
+
+    def key(self, response: dict[str, Any]) -> tuple[str, str]:
+        """(kind, user id or, for events, calendar id) of the request an answer is for."""
+        kind, uid, cal = self.items[int(response["id"])]
+        return kind, cal if kind == "events" else uid
 
 
 class EntraAdapter:
@@ -123,68 +162,83 @@ class EntraAdapter:
             todo = following
         return {g: tuple(m) for g, m in members.items()}
 
-    def photo_etags(self, user_ids: Iterable[str]) -> dict[str, str | None]:
-        """Photo metadata through $batch; ``None`` for users without a photo."""
-        requests = ({"id": uid, "method": "GET", "url": f"/users/{uid}/photo"} for uid in user_ids)
-        etags: dict[str, str | None] = {}
-        for uid, response in self._responses(requests):
-            status = int(response["status"])
+    def per_user_reads(self, photo_users: Iterable[str], calendar_users: Iterable[str],
+                       event_calendars: Iterable[tuple[str, str]]) -> PerUserReads:
+        """Photo metadata (PIC-1), calendars with ``canEdit`` (CAL-2) and the events of the
+        given (user id, calendar id) pairs (CAL-1), all in one stream of $batch requests.
+
+        None of these reads depends on another, so they share batches and the wire never
+        drains between them: up to ``in_flight`` batches stay out from the first to the
+        last (issue 13: a run under real Graph latency). Answers are turned into the
+        view's small records batch by batch, as they arrive (peak memory).
+        """
+        reads = PerUserReads()
+        requests = _PerUserRequests()
+        requests.items += (("photo", uid, "") for uid in photo_users)
+        requests.items += (("calendars", uid, "") for uid in calendar_users)
+        requests.items += (("events", uid, cal) for uid, cal in event_calendars)
+        if not requests:
+            return reads
+        throttled: list[dict[str, Any]] = []
+        with contextlib.closing(self.graph.stream(requests)) as answers:
+            for response in answers:
+                if int(response.get("status", 500)) in RETRY_STATUSES:
+                    throttled.append(response)  # asked again below, after Retry-After
+                    continue
+                self._take(reads, requests.key(response), response)
+        if throttled:
+            self.graph.hold_back(max(throttled, key=_retry_after))
+            again = self.graph.batch([requests[int(r["id"])] for r in throttled])
+            for response in again.values():
+                self._take(reads, requests.key(response), response)
+        return reads
+
+    def _take(self, reads: PerUserReads, kind_key: tuple[str, str],
+              response: dict[str, Any]) -> None:
+        """One per-user answer into the records the rules read; a failed one raises."""
+        kind, key = kind_key
+        status = int(response.get("status", 500))
+        body = response.get("body") or {}
+        if kind == "photo":
             if status == 200:
                 # Graph answers a user without a photo with a placeholder whose etag is empty.
-                etags[uid] = (response.get("body") or {}).get("@odata.mediaEtag") or None
+                reads.photo_etags[key] = body.get("@odata.mediaEtag") or None
             elif status == 404:
-                etags[uid] = None
+                reads.photo_etags[key] = None
             else:
-                raise GraphError("GET", f"/users/{uid}/photo", status, *_inner_error(response))
-        return etags
-
-    def calendars(self, user_ids: Iterable[str]) -> dict[str, tuple[EntraCalendar, ...]]:
-        """Each user's calendars with ``canEdit`` (CAL-2), through $batch."""
-        requests = ({"id": uid, "method": "GET",
-                     "url": f"/users/{uid}/calendars?$select=id,name,isDefaultCalendar,canEdit"}
-                    for uid in user_ids)
-        calendars: dict[str, tuple[EntraCalendar, ...]] = {}
-        for uid, response in self._responses(requests):
-            if int(response["status"]) != 200:
-                raise GraphError("GET", f"/users/{uid}/calendars", int(response["status"]),
+                raise GraphError("GET", f"/users/{key}/photo", status, *_inner_error(response))
+        elif kind == "calendars":
+            if status != 200:
+                raise GraphError("GET", f"/users/{key}/calendars", status,
                                  *_inner_error(response))
-            calendars[uid] = tuple(
+            reads.calendars[key] = tuple(
                 EntraCalendar(c["id"], c.get("name", ""), bool(c.get("isDefaultCalendar")),
                               bool(c.get("canEdit")))
-                for c in (response.get("body") or {}).get("value", []))
-        return calendars
-
-    def events(self, calendars: Iterable[tuple[str, str]]) -> dict[str, tuple[EntraEvent, ...]]:
-        """Events of the given (user id, calendar id) pairs (CAL-1), through $batch."""
-        select = "$select=id,subject,start,end,transactionId&$top=100"
-        requests = ({"id": cal, "method": "GET", "url": f"/users/{uid}/calendars/{cal}/events?{select}"}
-                    for uid, cal in calendars)
-        events: dict[str, tuple[EntraEvent, ...]] = {}
-        for calendar_id, response in self._responses(requests):
-            if int(response["status"]) != 200:
-                raise GraphError("GET", f"calendars/{calendar_id}/events", int(response["status"]),
+                for c in body.get("value", []))
+        else:
+            if status != 200:
+                raise GraphError("GET", f"calendars/{key}/events", status,
                                  *_inner_error(response))
-            body = response.get("body") or {}
             items = list(body.get("value", []))
             if body.get("@odata.nextLink"):  # a long calendar: the rest page by page
                 items += self.graph.collect(body["@odata.nextLink"])
-            events[calendar_id] = tuple(
-                EntraEvent(e["id"], calendar_id, e.get("subject") or "",
+            reads.events[key] = tuple(
+                EntraEvent(e["id"], key, e.get("subject") or "",
                            (e.get("start") or {}).get("dateTime", ""),
                            (e.get("end") or {}).get("dateTime", ""), e.get("transactionId"))
                 for e in items)
-        return events
 
-    def _responses(self, requests: Iterable[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Each request's response through $batch, READ_CHUNK requests at a time."""
-        chunk: list[dict[str, Any]] = []
-        for request in requests:
-            chunk.append(request)
-            if len(chunk) == READ_CHUNK:
-                yield from self.graph.batch(chunk).items()
-                chunk = []
-        if chunk:
-            yield from self.graph.batch(chunk).items()
+    def photo_etags(self, user_ids: Iterable[str]) -> dict[str, str | None]:
+        """Photo metadata through $batch; ``None`` for users without a photo."""
+        return self.per_user_reads(user_ids, (), ()).photo_etags
+
+    def calendars(self, user_ids: Iterable[str]) -> dict[str, tuple[EntraCalendar, ...]]:
+        """Each user's calendars with ``canEdit`` (CAL-2), through $batch."""
+        return self.per_user_reads((), user_ids, ()).calendars
+
+    def events(self, calendars: Iterable[tuple[str, str]]) -> dict[str, tuple[EntraEvent, ...]]:
+        """Events of the given (user id, calendar id) pairs (CAL-1), through $batch."""
+        return self.per_user_reads((), (), calendars).events
 
     def user_id(self, key: str) -> str:
         """The object id of the user with this id or user principal name."""
@@ -306,6 +360,16 @@ def _photo_bytes(user_id: str, response: dict[str, Any]) -> tuple[bytes, str]:
 
 def _shared(value: Any) -> Any:
     return sys.intern(value) if isinstance(value, str) else value
+
+
+def _retry_after(response: dict[str, Any]) -> float:
+    """The Retry-After of an inner answer in seconds (1 when it names none)."""
+    value = next((v for k, v in (response.get("headers") or {}).items()
+                  if k.lower() == "retry-after"), None)
+    try:
+        return max(float(value), 0.0) if value is not None else 1.0
+    except ValueError:
+        return 1.0
 
 
 def _inner_error(response: dict[str, Any]) -> tuple[str, str]:

@@ -13,15 +13,17 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
 import msal
+import orjson
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 RETRY_STATUSES = (429, 503, 504)
 BATCH_SIZE = 20  # Graph's limit of requests in one JSON batch
+PACING = 0.75  # batches in flight go out at least this share of an even spread apart
 
 
 class GraphError(Exception):
@@ -70,6 +72,8 @@ class GraphClient:
         self.requests_made = 0
         self._count_lock = threading.Lock()
         self._resume_at = 0.0  # with in_flight > 1: nothing is sent before this (monotonic)
+        self._round_trip = 0.0  # a batch's short round trip lately, seconds (see _took)
+        self._last_send = 0.0  # when the last paced batch went out (monotonic)
         # When a list, every request sent is appended as (method, url, body bytes): the
         # benchmark replays it with a bare client to find the floor.
         self.recording: list[tuple[str, str, bytes]] | None = None
@@ -97,6 +101,34 @@ class GraphClient:
             pause = self._resume_at - time.monotonic()
             if pause > 0:
                 self._sleep(pause)
+
+    def _pace(self) -> None:
+        """Space the batches sent side by side at least PACING x a round trip / in_flight
+        apart (real time: this is about the wire, not the simulated clock).
+
+        Sent together, batches come back together, and their answers are worked on at
+        the same time, sharing one CPU (in the served world also with the mock): all
+        finish late, and the next ones go out together again. Spread over the round trip
+        they are worked on one after another while the others travel: under 100 ms of
+        latency the same 4 in flight carry about a quarter more (issue 13).
+        """
+        with self._count_lock:
+            now = time.monotonic()
+            at = max(now, self._last_send + PACING * self._round_trip / self.in_flight)
+            self._last_send = at
+        if at > now:
+            time.sleep(at - now)
+
+    def _took(self, seconds: float) -> None:
+        """Fold one batch's round trip into the estimate :meth:`_pace` uses: it follows a
+        shorter one at once and a longer one slowly, so it tracks the wire's latency
+        plus one batch's work, not the queueing behind busy threads. Without latency it
+        stays small and pacing does not hold anything back."""
+        with self._count_lock:
+            if not self._round_trip or seconds < self._round_trip:
+                self._round_trip = seconds
+            else:
+                self._round_trip += 0.1 * (min(seconds, 1.0) - self._round_trip)
 
     def request(self, method: str, path: str, *, idempotent: bool | None = None,
                 before_retry: Callable[[], httpx.Response | None] | None = None,
@@ -147,7 +179,7 @@ class GraphClient:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def get_json(self, path: str, **kwargs: Any) -> dict[str, Any]:
-        return self.request("GET", path, **kwargs).json()
+        return orjson.loads(self.request("GET", path, **kwargs).content)
 
     def pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
         """Every page of a collection, following ``@odata.nextLink``."""
@@ -192,17 +224,16 @@ class GraphClient:
             self._wait(given_up)
         return results
 
-    def stream(self, requests: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def stream(self, requests: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Each inner response of GET requests sent through ``$batch``, in request order,
         as the batches come back: senders keep up to ``in_flight`` batches on the wire
         while the caller works through earlier answers. Nothing is sent before the first
         ``next()``; closing the iterator stops the senders. Throttled inner answers are
         yielded as they are (:meth:`batch` retries them)."""
-        chunks = [requests[i:i + BATCH_SIZE] for i in range(0, len(requests), BATCH_SIZE)]
-        for body in self._send_batches(chunks):
+        for body in self._send_batches(_Chunks(requests)):
             yield from body.get("responses", [])
 
-    def _send_batches(self, chunks: list[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    def _send_batches(self, chunks: Sequence[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
         """Each chunk's batch response body, in order; up to ``in_flight`` on the wire.
 
         Each sender thread takes the next chunk as soon as its previous answer has arrived,
@@ -216,7 +247,7 @@ class GraphClient:
 
         if self.in_flight == 1 or len(chunks) < 2:
             for chunk in chunks:
-                yield send(chunk).json()
+                yield orjson.loads(send(chunk).content)
             return
         ahead = 2 * self.in_flight
         ready: dict[int, tuple[bool, Any]] = {}
@@ -234,10 +265,13 @@ class GraphClient:
                         return
                     index = taken
                     taken += 1
+                self._pace()
+                started = time.monotonic()
                 try:
                     outcome: tuple[bool, Any] = (True, send(chunks[index]))
                 except BaseException as exc:  # handed to the caller, raised there
                     outcome = (False, exc)
+                self._took(time.monotonic() - started)
                 with changed:
                     ready[index] = outcome
                     changed.notify_all()
@@ -256,13 +290,30 @@ class GraphClient:
                     changed.notify_all()
                 if not ok:
                     raise value
-                yield value.json()
+                yield orjson.loads(value.content)  # about 1.6 x json.loads (issue 13)
         finally:
             with changed:
                 stop = True
                 changed.notify_all()
             for thread in senders:
                 thread.join()
+
+
+class _Chunks(Sequence[list[dict[str, Any]]]):
+    """Requests in batches of BATCH_SIZE, each sliced off when it is sent."""
+
+    def __init__(self, requests: Sequence[dict[str, Any]]) -> None:
+        self.requests = requests
+
+    def __len__(self) -> int:
+        return -(-len(self.requests) // BATCH_SIZE)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return list(self.requests[index * BATCH_SIZE:(index + 1) * BATCH_SIZE])
 
 
 def _header(response: dict[str, Any], name: str) -> str | None:

@@ -7,7 +7,7 @@ that are easy to test and to reason about.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,8 +96,20 @@ class EntraView:
     default_domain: str | None = None  # the tenant's default verified domain (EXT-1)
     complete: bool = True
     errors: tuple[str, ...] = ()
-    _groups_by_user: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    # Every id in the synced groups' member lists, when the reader keeps it already.
+    in_scope: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    _groups_by_user: dict[str, Sequence[str]] | None = field(default=None, repr=False,
+                                                              compare=False)
     _indexed_for: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def use_index(self, index: dict[str, Sequence[str]], synced: list[str]) -> None:
+        """Take a ready index of each user's synced groups (in configured order), kept by
+        the directory copy between runs, instead of building one in this run."""
+        self._groups_by_user, self._indexed_for = index, tuple(synced)
+
+    def indexed(self, synced: list[str]) -> bool:
+        """Whether :meth:`groups_of` for these groups is a look-up, not a pass over members."""
+        return self._groups_by_user is not None and self._indexed_for == tuple(synced)
 
     def groups_of(self, user_id: str, synced: list[str]) -> list[str]:
         """The synced groups (in configured order) that ``user_id`` is directly in."""
@@ -105,12 +117,19 @@ class EntraView:
         if self._groups_by_user is None or self._indexed_for != key:
             # Built once per view: members do not change in a run. One pass over the
             # memberships, not every user against every group.
-            index: dict[str, list[str]] = {}
-            for group_id in dict.fromkeys(key):
-                for member in dict.fromkeys(self.members.get(group_id, ())):
-                    index.setdefault(member, []).append(group_id)
-            self._groups_by_user, self._indexed_for = index, key
+            self._groups_by_user, self._indexed_for = groups_index(self.members, key), key
         return list(self._groups_by_user.get(user_id, ()))
+
+
+def groups_index(members: Mapping[str, Collection[str]],
+                 synced: Sequence[str]) -> dict[str, Sequence[str]]:
+    """Each member's synced groups in configured order: one pass over the memberships, not
+    every user against every group."""
+    index: dict[str, list[str]] = {}
+    for group_id in dict.fromkeys(synced):
+        for member in dict.fromkeys(members.get(group_id, ())):
+            index.setdefault(member, []).append(group_id)
+    return index  # type: ignore[return-value]
 
 
 # -- the Emply view -------------------------------------------------------------

@@ -37,6 +37,13 @@ CREATE INDEX IF NOT EXISTS changes_by_user ON changes (emply_user_id);
 CREATE INDEX IF NOT EXISTS changes_by_run ON changes (run_id);
 """
 
+INSERT_CHANGE = ("INSERT INTO changes (run_id, at, kind, action, status, rule, reason, "
+                 "entra_id, emply_user_id, email, old, new, error) "
+                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+FLUSH_EVERY = 500  # change-log rows written together inside Store.buffered()
+# json.dumps(value, default=str) with one encoder made once, not one per call: same text.
+_dumps = json.JSONEncoder(default=str).encode
+
 # Our action kinds in the vocabulary of Entra's provisioning log.
 LOG_ACTION = {
     "create_user": "create", "link_user": "update", "set_roles": "update",
@@ -84,6 +91,9 @@ class Store:
         self._user_groups: dict[str, frozenset[str]] | None = None  # see last_state()
         self._links: dict[str, str] | None = None  # see links()
         self._group_sets: dict[frozenset[str], frozenset[str]] = {}  # one of each (memory)
+        # Within buffered(): change-log rows and links waiting to be written together.
+        self._buffer: list[tuple[Any, ...]] | None = None
+        self._buffered_links: list[tuple[str, str, str]] = []
 
     def close(self) -> None:
         with self._lock:
@@ -105,6 +115,39 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def buffered(self) -> Iterator[None]:
+        """Within the block, change-log rows and new links are written ``FLUSH_EVERY`` at a
+        time, each lot in one transaction, and the rest when the block ends, however it
+        ends. A run applying 25,000 changes makes 50 writes, not 35,000 (issue 13): each
+        statement lets go of the GIL, and getting it back behind busy threads is slow."""
+        with self._lock:
+            outer = self._buffer is not None
+            if not outer:
+                self._buffer = []
+        try:
+            yield
+        finally:
+            if not outer:
+                with self._lock:
+                    try:
+                        self.flush()
+                    finally:
+                        self._buffer = None
+
+    def flush(self) -> None:
+        """Write what :meth:`buffered` holds back, in one transaction."""
+        with self._lock:
+            rows, links = self._buffer or [], self._buffered_links
+            if not rows and not links:
+                return
+            with self.transaction() as db:
+                db.executemany(INSERT_CHANGE, rows)
+                db.executemany("INSERT OR REPLACE INTO links VALUES (?, ?, ?)", links)
+            if self._buffer is not None:
+                self._buffer.clear()
+            self._buffered_links = []
 
     # -- key/value ---------------------------------------------------------------
     def get(self, key: str, default: Any = None) -> Any:
@@ -133,13 +176,17 @@ class Store:
 
     def link(self, entra_id: str, emply_user_id: str, at: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO links VALUES (?, ?, ?)",
-                             (entra_id, emply_user_id, at))
+            if self._buffer is not None:
+                self._buffered_links.append((entra_id, emply_user_id, at))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO links VALUES (?, ?, ?)",
+                                 (entra_id, emply_user_id, at))
             if self._links is not None:
                 self._links[entra_id] = emply_user_id
 
     def unlink(self, entra_id: str) -> None:
         with self._lock:
+            self.flush()  # a buffered link of this user is written before it goes
             self._db.execute("DELETE FROM links WHERE entra_id = ?", (entra_id,))
             if self._links is not None:
                 self._links.pop(entra_id, None)
@@ -258,14 +305,16 @@ class Store:
 
     def log_change(self, run_id: int, at: str, action: Action, status: str,
                    error: str | None = None) -> None:
+        row = (run_id, at, action.kind, LOG_ACTION.get(action.kind, "other"), status,
+               action.rule, action.reason, action.entra_id, action.emply_id, action.email,
+               _dumps(action.old), _dumps(action.new), error)
         with self._lock:
-            self._db.execute(
-                "INSERT INTO changes (run_id, at, kind, action, status, rule, reason, entra_id, "
-                "emply_user_id, email, old, new, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (run_id, at, action.kind, LOG_ACTION.get(action.kind, "other"), status,
-                 action.rule, action.reason, action.entra_id, action.emply_id, action.email,
-                 json.dumps(action.old, default=str), json.dumps(action.new, default=str),
-                 error))
+            if self._buffer is None:
+                self._db.execute(INSERT_CHANGE, row)
+                return
+            self._buffer.append(row)
+            if len(self._buffer) >= FLUSH_EVERY:
+                self.flush()
 
     def runs(self, limit: int = 50, offset: int = 0) -> list[Run]:
         with self._lock:

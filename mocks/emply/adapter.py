@@ -6,7 +6,6 @@ sync too.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from mocks.emply.changes import Changes
@@ -81,14 +80,14 @@ class EmplyAdapter:
         self.emply.changes.sync_writes(True)  # the sync's own writes (see changed_since)
         try:
             if action.kind == "create_user":
-                return replace(action, emply_id=self._create_user(action, entra, store))
+                return _with(action, emply_id=self._create_user(action, entra, store))
             if action.emply_id == "" and action.entra_id:  # a user created earlier in this run
                 user = self.emply.user_by_entra_id(action.entra_id)
                 if user is None:
                     raise Refused(f"no Emply user is linked to Entra user {action.entra_id}")
-                action = replace(action, emply_id=user.id)
+                action = _with(action, emply_id=user.id)
             if action.kind == "create_in_entra":
-                return replace(action, entra_id=self._create_in_entra(action, entra, store))
+                return _with(action, entra_id=self._create_in_entra(action, entra, store))
             getattr(self, f"_{action.kind}")(action, entra, store)
             return action
         except EmplyError as exc:
@@ -181,6 +180,15 @@ class EmplyAdapter:
         if action.emply_id not in self.emply.users:
             store.unlink(action.entra_id or "")
             self.emply.deleted_entra_links.discard(action.entra_id or "")
+
+
+def _with(action: Action, *, emply_id: str | None = None, entra_id: str | None = None) -> Action:
+    """The action with the ids a write filled in; ``dataclasses.replace`` does the same
+    through field introspection, a measurable cost at 20,000 actions a run."""
+    return Action(action.kind, action.rule, action.reason,
+                  action.entra_id if entra_id is None else entra_id,
+                  action.emply_id if emply_id is None else emply_id,
+                  action.email, action.old, action.new, action.data)
 
 
 def _iso(value: datetime | str) -> str:
