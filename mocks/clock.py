@@ -36,8 +36,9 @@ class SimClock:
         self._listeners: list[Listener] = []
 
     def now(self) -> datetime:
-        with self._lock:
-            return self._now
+        # No lock: reading one attribute is atomic, and ``advance`` replaces the value whole.
+        # (A 10k-user first sync asks the time 57,000 times, from several threads.)
+        return self._now
 
     def advance(self, delta: timedelta | float) -> datetime:
         """Move the clock forward by ``delta`` (a timedelta or seconds); a move that is not a
