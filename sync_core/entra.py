@@ -228,18 +228,6 @@ class EntraAdapter:
                            (e.get("end") or {}).get("dateTime", ""), e.get("transactionId"))
                 for e in items)
 
-    def photo_etags(self, user_ids: Iterable[str]) -> dict[str, str | None]:
-        """Photo metadata through $batch; ``None`` for users without a photo."""
-        return self.per_user_reads(user_ids, (), ()).photo_etags
-
-    def calendars(self, user_ids: Iterable[str]) -> dict[str, tuple[EntraCalendar, ...]]:
-        """Each user's calendars with ``canEdit`` (CAL-2), through $batch."""
-        return self.per_user_reads((), user_ids, ()).calendars
-
-    def events(self, calendars: Iterable[tuple[str, str]]) -> dict[str, tuple[EntraEvent, ...]]:
-        """Events of the given (user id, calendar id) pairs (CAL-1), through $batch."""
-        return self.per_user_reads((), (), calendars).events
-
     def user_id(self, key: str) -> str:
         """The object id of the user with this id or user principal name."""
         return self.graph.get_json(f"users/{key}", params={"$select": "id"})["id"]
