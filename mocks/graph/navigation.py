@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mocks.entra.models import EXTENSION_ATTRIBUTES, Group, Tenant, User
-from mocks.graph.odata import GROUP_TYPE, USER_TYPE, Query, shape
+from mocks.graph.odata import GROUP_TYPE, USER_TYPE, Query, projector, shape
 
 MAX_EXPANDED = 20  # Graph returns at most 20 objects of an expanded relationship
 
@@ -60,17 +60,8 @@ def user_rows(select: list[str] | None) -> Callable[[User], dict[str, Any]] | No
     the selected names, ``id`` last when not selected). None for any other ``$select``."""
     if not select or not _stored_only(tuple(select)) or any(n.startswith("@") for n in select):
         return None
-    with_id = select if "id" in select else [*select, "id"]
-
-    def row(user: User) -> dict[str, Any]:
-        props = user.props
-        get = props.get
-        body = {"@odata.type": "#microsoft.graph.user"}
-        for name in (with_id if "id" in props else select):
-            body[name] = get(name)
-        return body
-
-    return row
+    project = projector(select, USER_TYPE)  # the selected names, then id when not among them
+    return lambda user: {"@odata.type": "#microsoft.graph.user", **project(user.props)}
 
 
 def group_body(group: Group) -> dict[str, Any]:
