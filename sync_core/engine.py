@@ -243,7 +243,7 @@ class SyncEngine:
             tenant_hybrid=directory.tenant_hybrid, domains=directory.domains,
             default_domain=directory.default_domain)
         in_scope_set, in_scope = directory.in_scope(settings.group_ids)
-        view.in_scope = directory.members_of(settings.group_ids)
+        view.synced_members = directory.members_of(settings.group_ids)
         view.use_index(directory.groups_index(settings.group_ids), settings.group_ids)
         if only is not None:
             due = [only] if only in in_scope_set else []

@@ -97,7 +97,7 @@ class EntraView:
     complete: bool = True
     errors: tuple[str, ...] = ()
     # Every id in the synced groups' member lists, when the reader keeps it already.
-    in_scope: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    synced_members: frozenset[str] | None = field(default=None, repr=False, compare=False)
     _groups_by_user: dict[str, Sequence[str]] | None = field(default=None, repr=False,
                                                               compare=False)
     _indexed_for: tuple[str, ...] = field(default=(), repr=False, compare=False)

@@ -162,7 +162,7 @@ def plan(entra: EntraView, emply: EmplyView, settings: Settings, last: LastState
 def _scope(ctx: _Context, candidates: Candidates) -> _Scope:
     """Widen the candidates to every user whose plan can depend on them (see :func:`plan`)."""
     by_entra = ctx.emply.user_by_entra_id()
-    in_scope = ctx.entra.in_scope
+    in_scope = ctx.entra.synced_members
     if in_scope is None:
         in_scope = frozenset().union(*(ctx.entra.members.get(g, ()) for g in ctx.synced))
     entra_ids = set(candidates.entra_ids) | in_scope.difference(by_entra)
