@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from mocks.entra.models import EntraError
 from mocks.graph.errors import GraphError, error_response
+from mocks.graph.inner import SHARED_KEY, InnerRequestContext
 from mocks.graph.jsonbody import GraphJSONProvider
 
 # Route modules, each exposing a Flask ``bp`` Blueprint mounted under /v1.0.
@@ -56,6 +57,23 @@ class GraphFlask(Flask):
         if wrapped is func and len(self._plain) < 4096:  # views, hooks: a fixed few
             self._plain.add(func)
         return wrapped
+
+    def request_context(self, environ):
+        """An inner ``$batch`` request's context shares what its batch set up once
+        (:mod:`mocks.graph.inner`); any other request gets Flask's own."""
+        shared = environ.get(SHARED_KEY)
+        if shared is not None and shared.app is self and shared.current():
+            return InnerRequestContext(self, environ, shared)
+        return super().request_context(environ)
+
+    def create_url_adapter(self, request):
+        """Flask's adapter; for an inner request, from its batch's binding (unless trusted
+        hosts are configured: Flask checks them while binding)."""
+        if request is not None:
+            shared = request.environ.get(SHARED_KEY)
+            if shared is not None and shared.app is self and self.config["TRUSTED_HOSTS"] is None:
+                return shared.url_adapter(request, super().create_url_adapter)
+        return super().create_url_adapter(request)
 
 
 def create_app(world) -> Flask:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextvars
 import io
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, current_app, request
@@ -27,6 +26,7 @@ from mocks.graph import jsonbody, odata
 from mocks.graph.auth import bearer_claims
 from mocks.graph.errors import GraphError, error_body, request_ids
 from mocks.graph.faults import BATCH_ENVIRON_KEY
+from mocks.graph.inner import SHARED_KEY, BatchShared
 
 bp = Blueprint("graph_batch", __name__)
 
@@ -114,7 +114,15 @@ def _refuse(item: dict[str, Any], message: str) -> _Refused:
     return _Refused(_inner_error(item["id"], 400, "BadRequest", message))
 
 
-def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
+class _Outer(NamedTuple):
+    """What every inner request takes from the batch request (read once per batch)."""
+
+    request_id: str
+    authorization: str | None
+    client_request_id: str | None
+
+
+def _environ(item: dict[str, Any], outer: _Outer) -> dict[str, Any]:
     """The WSGI environ of one inner request; raises :class:`_Refused` with an inner error."""
     method = item["method"].strip().upper()
     if method not in METHODS:
@@ -152,10 +160,10 @@ def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
                 raise _refuse(item, f"The body of request '{item['id']}' must be base64 for "
                                     f"Content-Type '{ctype}'.") from None
     send = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "host")}
-    if request.headers.get("Authorization"):
-        send["Authorization"] = request.headers["Authorization"]
-    if "client-request-id" not in header_names and request.headers.get("client-request-id"):
-        send["client-request-id"] = request.headers["client-request-id"]
+    if outer.authorization:
+        send["Authorization"] = outer.authorization
+    if "client-request-id" not in header_names and outer.client_request_id:
+        send["client-request-id"] = outer.client_request_id
     path, _, query = ("/v1.0" + url).partition("?")
     environ = _quick_environ(method, path, query, send, data)
     if environ is None:  # unusual input: werkzeug's builder, which knows every corner
@@ -165,7 +173,7 @@ def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
             environ = builder.get_environ()
         finally:
             builder.close()
-    environ[BATCH_ENVIRON_KEY] = outer_id
+    environ[BATCH_ENVIRON_KEY] = outer.request_id
     return environ
 
 
@@ -245,16 +253,17 @@ def _names_batch(url: str) -> bool:
     return "$batch" in segments
 
 
-def _dispatch(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
+def _dispatch(item: dict[str, Any], outer: _Outer, shared: BatchShared) -> dict[str, Any]:
     """Run one inner request through the whole Graph app; its batch response."""
     try:
-        environ = _environ(item, outer_id)
+        environ = _environ(item, outer)
     except _Refused as refused:
         return refused.response
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    environ[SHARED_KEY] = shared
     try:
-        # A fresh context: the inner request gets its own Flask app and request contexts.
-        status, headers, raw = contextvars.Context().run(_call, app, environ)
+        # Apart from the batch's contexts: the inner request gets its own request context
+        # (and g) in the app context its batch shares (mocks.graph.inner).
+        status, headers, raw = shared.run(_call, shared.app, environ)
     except Exception:  # never a stack trace; the other requests still run
         current_app.logger.exception("inner batch request %s failed", item["id"])
         return _inner_error(item["id"], 500, "generalException",
@@ -306,18 +315,21 @@ def batch():
     if request.environ.get(BATCH_ENVIRON_KEY) is not None:
         raise _bad(NESTED)
     bearer_claims()  # the batch itself needs a valid token; permissions are per inner request
-    outer_id, _ = request_ids()
+    outer = _Outer(request_ids()[0], request.headers.get("Authorization"),
+                   request.headers.get("client-request-id"))
     body = odata.json_body()
     order = parse_batch(body)
     results: dict[str, dict[str, Any]] = {}
-    for item in order:
-        failed = [d for d in item.get("dependsOn", []) if results[d.lower()]["status"] >= 400]
-        if failed:
-            results[item["id"].lower()] = _inner_error(
-                item["id"], 424, "FailedDependency",
-                f"Request '{item['id']}' was not run because the request it depends on, "
-                f"'{failed[0]}', failed.")
-            continue
-        results[item["id"].lower()] = _dispatch(item, outer_id)
+    with BatchShared(current_app._get_current_object()) as shared:  # type: ignore[attr-defined]
+        for item in order:
+            failed = [d for d in item.get("dependsOn", [])
+                      if results[d.lower()]["status"] >= 400]
+            if failed:
+                results[item["id"].lower()] = _inner_error(
+                    item["id"], 424, "FailedDependency",
+                    f"Request '{item['id']}' was not run because the request it depends on, "
+                    f"'{failed[0]}', failed.")
+                continue
+            results[item["id"].lower()] = _dispatch(item, outer, shared)
     responses = [results[item["id"].lower()] for item in body["requests"]]
     return jsonbody.batch_response(responses)
