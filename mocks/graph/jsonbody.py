@@ -27,6 +27,9 @@ from flask.json.provider import DefaultJSONProvider
 
 from mocks.graph.faults import BATCH_ENVIRON_KEY
 
+# Graph's JSON media type, with the OData format parameters it always sends.
+JSON_CONTENT_TYPE = ("application/json;odata.metadata=minimal;odata.streaming=true;"
+                     "IEEE754Compatible=false;charset=utf-8")
 # Set on an inner batch request's environ: the body bytes the JSON provider produced.
 ENCODED_KEY = "mocks.graph.encoded_json"
 # Dates and dataclasses go to Flask's ``default`` (an HTTP date, a dict), as json.dumps did.
@@ -55,7 +58,8 @@ class GraphJSONProvider(DefaultJSONProvider):
         if not self.compact_output():
             return super().response(*args, **kwargs)
         data = self.encode(self._prepare_response_obj(args, kwargs)) + b"\n"
-        response = self._app.response_class(data, mimetype=self.mimetype)
+        # born with Graph's full JSON type, which the app's after_request would give it
+        response = self._app.response_class(data, content_type=JSON_CONTENT_TYPE)
         if has_request_context():
             environ = request.environ
             if BATCH_ENVIRON_KEY in environ:
@@ -107,4 +111,4 @@ def batch_response(responses: list[dict[str, Any]]) -> Response:
         else:
             parts.append(encode(item))
     data = b'{"responses":[' + b",".join(parts) + b"]}\n"
-    return current_app.response_class(data, mimetype=current_app.json.mimetype)
+    return current_app.response_class(data, content_type=JSON_CONTENT_TYPE)
