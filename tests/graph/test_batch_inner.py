@@ -206,3 +206,28 @@ def test_inner_requests_of_one_batch_do_not_share_request_state(sim):
     assert list(answers[1]["body"]) == ["@odata.context", "displayName", "id"]
     assert "@odata.nextLink" in answers[4]["body"] and len(answers[4]["body"]["value"]) == 1
     assert "jobTitle" in answers[5]["body"]  # the default property set, not the $select above
+
+
+def test_an_inner_request_that_fails_inside_the_mock_leaves_the_others_untouched(sim):
+    """A 500 in one inner request (its context torn down) does not leak into the next."""
+    client = sim.client(*ROLES)
+    photo_view = sim.app.view_functions["graph_photos.get_photo_metadata"]
+
+    def broken(key):
+        if key == sim.megan.id:
+            raise RuntimeError("boom")
+        return photo_view(key)
+
+    sim.app.view_functions["graph_photos.get_photo_metadata"] = broken
+    requests = [{"id": str(i), "method": "GET", "url": f"/users/{user.id}/photo"}
+                for i, user in enumerate([sim.ray, sim.megan, sim.lars])]
+    requests.append({"id": "3", "method": "GET", "url": "/users/nobody"})
+    answers = client.post("/$batch", json={"requests": requests}).json()["responses"]
+    assert [a["status"] for a in answers] == [200, 500, 200, 404]
+    assert answers[1]["body"]["error"]["code"] == "generalException"
+    assert "boom" not in str(answers[1])  # no stack trace or message from inside
+    assert answers[2]["body"]["@odata.id"].endswith(f"/users('{sim.lars.id}')/photo")
+    ids = [a["headers"]["request-id"] for a in answers]
+    assert len(set(ids)) == 4 and answers[3]["body"]["error"]["innerError"]["request-id"] == ids[3]
+    sim.app.view_functions["graph_photos.get_photo_metadata"] = photo_view
+    assert client.get(f"/users/{sim.megan.id}/photo").status_code == 200  # contexts all popped
