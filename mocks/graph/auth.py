@@ -48,7 +48,7 @@ _ALLOWED = {operation: frozenset(roles) for operation, roles in PERMISSIONS.item
 
 def bearer_claims() -> dict[str, Any]:
     """Validate the request's bearer token against the world's tenant, or raise 401."""
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")  # as request.headers reads it
     scheme, _, token = header.partition(" ")
     if not header or scheme.lower() != "bearer" or not token.strip():
         raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")

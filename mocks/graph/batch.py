@@ -140,11 +140,11 @@ def _environ(item: dict[str, Any], outer: _Outer) -> dict[str, Any]:
     headers = item.get("headers") or {}
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise _refuse(item, f"The headers of request '{item['id']}' must be an object of strings.")
-    if any("\n" in text or "\r" in text for pair in headers.items() for text in pair):
+    if headers and any("\n" in text or "\r" in text for pair in headers.items() for text in pair):
         # werkzeug refuses to build such a request (it raised, and the batch answered 500)
         raise _refuse(item, f"The headers of request '{item['id']}' must not contain line "
                             "breaks.")
-    header_names = {k.lower(): k for k in headers}
+    header_names = {k.lower(): k for k in headers} if headers else {}
     data: bytes | None = None
     if item.get("body") is not None:
         if "content-type" not in header_names:

@@ -602,9 +602,23 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 
 def _query(raw: str) -> str:
-    """The query string for the journal, with secret parameter values masked."""
+    """The query string for the journal, with secret parameter values masked; remembered
+    for the queries seen lately (a sync sends the same few again and again)."""
     if not raw:
         return ""
+    known = _QUERIES.get(raw)
+    if known is None:
+        known = _masked(raw)
+        if len(_QUERIES) >= 1024:
+            _QUERIES.clear()
+        _QUERIES[raw] = known
+    return known
+
+
+_QUERIES: dict[str, str] = {}
+
+
+def _masked(raw: str) -> str:
     if not _SECRET_HINT.search(raw):  # no secret's name anywhere: nothing to mask
         return "?" + raw
     pairs = parse_qsl(raw, keep_blank_values=True)

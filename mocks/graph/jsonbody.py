@@ -22,7 +22,8 @@ import json
 from typing import Any
 
 import orjson
-from flask import Response, current_app, has_request_context, request
+from flask import Response, current_app
+from flask.globals import _cv_request
 from flask.json.provider import DefaultJSONProvider
 
 from mocks.graph.faults import BATCH_ENVIRON_KEY
@@ -60,8 +61,9 @@ class GraphJSONProvider(DefaultJSONProvider):
         data = self.encode(self._prepare_response_obj(args, kwargs)) + b"\n"
         # born with Graph's full JSON type, which the app's after_request would give it
         response = self._app.response_class(data, content_type=JSON_CONTENT_TYPE)
-        if has_request_context():
-            environ = request.environ
+        ctx = _cv_request.get(None)  # the request context, if any (what request.environ reads)
+        if ctx is not None:
+            environ = ctx.request.environ
             if BATCH_ENVIRON_KEY in environ:
                 environ[ENCODED_KEY] = data
         return response
