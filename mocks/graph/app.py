@@ -31,9 +31,9 @@ def _canonical_segments(wsgi_app):
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/v1.0/"):
-            parts = path.split("/")
-            environ["PATH_INFO"] = "/".join(
-                SEGMENTS.get(part.lower(), part) if i > 1 else part for i, part in enumerate(parts))
+            parts = path.split("/")  # "", "v1.0", then the segments to spell
+            parts[2:] = [SEGMENTS.get(part.lower(), part) for part in parts[2:]]
+            environ["PATH_INFO"] = "/".join(parts)
         return wsgi_app(environ, start_response)
     return app
 
