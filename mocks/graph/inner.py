@@ -90,6 +90,11 @@ class InnerRequestContext(RequestContext):
         self.shared = shared
         super().__init__(app, environ, session=shared.session)
 
+    def copy(self) -> RequestContext:
+        """Flask's copy (for a generator or thread that outlives the request): a plain
+        request context with the same request and session."""
+        return RequestContext(self.app, self.request.environ, self.request, self._session)
+
     def push(self) -> None:
         self.shared.app_context.g = self.app.app_ctx_globals_class()  # as a new app context
         super().push()

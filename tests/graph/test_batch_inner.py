@@ -231,3 +231,28 @@ def test_an_inner_request_that_fails_inside_the_mock_leaves_the_others_untouched
     assert len(set(ids)) == 4 and answers[3]["body"]["error"]["innerError"]["request-id"] == ids[3]
     sim.app.view_functions["graph_photos.get_photo_metadata"] = photo_view
     assert client.get(f"/users/{sim.megan.id}/photo").status_code == 200  # contexts all popped
+
+
+def test_an_inner_request_context_can_be_copied_for_a_thread(sim):
+    """Flask's copy_current_request_context works inside an inner request as alone."""
+    import threading
+
+    from flask import copy_current_request_context, jsonify, request
+
+    def view():
+        seen = {}
+
+        @copy_current_request_context
+        def in_thread():
+            seen["path"] = request.path
+
+        worker = threading.Thread(target=in_thread)
+        worker.start()
+        worker.join()
+        return jsonify(seen)
+
+    sim.app.add_url_rule("/v1.0/copied", "copied", view)
+    client = sim.client(*ROLES)
+    answer = client.post("/$batch", json={"requests": [
+        {"id": "1", "method": "GET", "url": "/copied"}]}).json()["responses"][0]
+    assert (answer["status"], answer["body"]) == (200, {"path": "/v1.0/copied"})
