@@ -30,10 +30,6 @@ from werkzeug.routing import MapAdapter
 
 # The environ key under which an inner request carries its batch's :class:`BatchShared`.
 SHARED_KEY = "mocks.graph.batch_shared"
-# What Map.bind_to_environ reads besides the path, method and query (Flask binds with
-# subdomain "" and no SERVER_NAME here, so the host comes from these alone).
-_BINDING = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME",
-            "HTTP_CONNECTION", "HTTP_UPGRADE")
 
 
 class BatchShared:
@@ -66,20 +62,25 @@ class BatchShared:
         """The adapter ``bind`` (Flask's own) would give ``request``, binding once per batch
         and host, then only putting this request's path, method and query into it."""
         environ = request.environ
-        key = tuple(environ.get(name) for name in _BINDING)
+        get = environ.get
+        key = (get("wsgi.url_scheme"), get("HTTP_HOST"), get("SERVER_NAME"),
+               get("SERVER_PORT"), get("SCRIPT_NAME"), get("HTTP_CONNECTION"),
+               get("HTTP_UPGRADE"))  # what bind_to_environ reads besides path and query
         base = self._bindings.get(key)
         if base is None:
             base = self._bindings[key] = bind(request)
             return base
-        path = environ.get("PATH_INFO")
-        query = environ.get("QUERY_STRING")
-        # as bind_to_environ decodes them (werkzeug's WSGI "decoding dance")
+        path = _decoded(get("PATH_INFO"))
         return MapAdapter(base.map, base.server_name, base.script_name, base.subdomain,
-                          base.url_scheme,
-                          "/" if path is None else path.encode("latin1").decode(errors="replace"),
-                          environ["REQUEST_METHOD"],
-                          None if query is None else query.encode("latin1").decode(
-                              errors="replace"))
+                          base.url_scheme, "/" if path is None else path,
+                          environ["REQUEST_METHOD"], _decoded(get("QUERY_STRING")))
+
+
+def _decoded(text: str | None) -> str | None:
+    """A WSGI string as bind_to_environ decodes it (werkzeug's "decoding dance")."""
+    if text is None or text.isascii():  # latin-1 and UTF-8 agree on ASCII
+        return text
+    return text.encode("latin1").decode(errors="replace")
 
 
 class InnerRequestContext(RequestContext):

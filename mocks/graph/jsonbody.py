@@ -80,18 +80,12 @@ class Encoded:
 
 def reusable(environ: dict[str, Any], raw: bytes) -> Encoded | None:
     """The inner body as :class:`Encoded` when it is exactly what the provider wrote in
-    the compact form the batch answer uses; None when it must be parsed instead."""
+    the compact form the batch answer uses; None when it must be parsed instead. (The
+    provider notes a body only when it writes the compact form: a note is the proof.)"""
     noted = environ.get(ENCODED_KEY)
-    if noted is None or not _compact() or (noted is not raw and noted != raw) \
-            or not raw.endswith(b"\n"):
+    if noted is None or (noted is not raw and noted != raw) or not raw.endswith(b"\n"):
         return None
     return Encoded(raw[:-1])
-
-
-def _compact() -> bool:
-    """Whether the app's provider writes compact orjson bodies (not indented, as in debug)."""
-    provider = current_app.json
-    return isinstance(provider, GraphJSONProvider) and provider.compact_output()
 
 
 def batch_response(responses: list[dict[str, Any]]) -> Response:

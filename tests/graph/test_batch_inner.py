@@ -256,3 +256,37 @@ def test_an_inner_request_context_can_be_copied_for_a_thread(sim):
     answer = client.post("/$batch", json={"requests": [
         {"id": "1", "method": "GET", "url": "/copied"}]}).json()["responses"][0]
     assert (answer["status"], answer["body"]) == (200, {"path": "/v1.0/copied"})
+
+
+@pytest.mark.parametrize(("path", "query", "headers"), [
+    ("/v1.0/users/ray/photo", "", {}),
+    ("/v1.0/users/æøå", "$filter=x eq 'ø'", {}),  # not ASCII: the builder's latin-1 string
+    ("/v1.0/users", "$top=1", {"Connection": "Upgrade", "Upgrade": "websocket"}),
+    ("/v1.0/users", "", {"Host": "other.example:8443"}),
+])
+def test_an_inner_requests_url_binding_is_the_one_flask_makes(sim, path, query, headers):
+    """The batch binds the URL map once per host; each inner request's adapter must be
+    what binding its own environ gives."""
+    from flask import Request
+    from werkzeug.test import EnvironBuilder
+
+    from mocks.graph.inner import BatchShared
+
+    def environ(p: str, q: str, h: dict) -> dict:
+        builder = EnvironBuilder(path=p, query_string=q, headers=h, method="GET",
+                                 base_url="https://graph.example/")
+        try:
+            return builder.get_environ()
+        finally:
+            builder.close()
+
+    app = sim.app
+    shared = BatchShared(app)
+    first = Request(environ("/v1.0/users/seed", "", headers))  # binds for this host
+    shared.url_adapter(first, app.create_url_adapter)
+    request = Request(environ(path, query, headers))
+    got = shared.url_adapter(request, app.create_url_adapter)
+    want = app.url_map.bind_to_environ(request.environ, server_name=None, subdomain="")
+    fields = ("server_name", "script_name", "subdomain", "url_scheme", "path_info",
+              "default_method", "query_args", "websocket")
+    assert {f: getattr(got, f) for f in fields} == {f: getattr(want, f) for f in fields}
