@@ -2,7 +2,9 @@
 
 Each inner request is dispatched through the whole Graph WSGI app (fault injection,
 journal, authentication and permissions apply to it as to any request), with the
-outer request's ``Authorization`` and ``client-request-id``. Inner requests run in
+outer request's ``Authorization`` and ``client-request-id``; what is the same for all
+of a batch's inner requests (app context, URL binding, null session) is set up once
+per batch (:mod:`mocks.graph.inner`). Inner requests run in
 order, each after the requests it ``dependsOn``; one whose dependency failed gets 424.
 The outer answer is 200 whenever the batch itself is well formed, also when inner
 requests are throttled (their 429 carries its own ``Retry-After``). Binary inner
