@@ -5,8 +5,8 @@
 
 Calls the Graph app's WSGI callable directly (the way a served request reaches it) for:
 ``GET /v1.0/users?$top=100`` with a bearer token, and ``POST /v1.0/$batch`` of 20 inner
-GETs of each kind the sync batches (calendars with ``$select``, photo metadata, photo
-bytes, group members cast to users). Each figure is the best of ``--blocks`` blocks of
+GETs of each kind the sync batches (calendars with ``$select``, a calendar's events as
+the sync asks for them, photo metadata, photo bytes, group members cast to users). Each figure is the best of ``--blocks`` blocks of
 CPU time (see :func:`best_ms`). ``--repo``
 measures another checkout of this repository (e.g. an unmodified one) with the same
 script. ``--against PATH`` compares two checkouts in one run: child processes measure
@@ -129,10 +129,15 @@ def main() -> None:
         return
     sys.path.insert(0, str(Path(args.repo).resolve()))
     world, app, token = build(args.users)
+    from mocks.entra.mailbox import default_calendar
+
     uids = sorted(world.tenant.users)[:20]
     gids = sorted(world.tenant.groups)[:5]
+    calendar = {u: default_calendar(world.tenant, u).id for u in uids}
     inner = {
         "calendars": "/users/{u}/calendars?$select=id,name,isDefaultCalendar,canEdit",
+        "events": "/users/{u}/calendars/{c}/events?$select=id,subject,start,end,transactionId"
+                  "&$top=100",
         "photo": "/users/{u}/photo",
         "photo/$value": "/users/{u}/photo/$value",
         "members": "/groups/{g}/members/microsoft.graph.user?$select=id&$top=999",
@@ -141,7 +146,8 @@ def main() -> None:
         lambda: call(app, environ("GET", "/v1.0/users", "$top=100", token)), 20)}
     for name, url in inner.items():
         body = json.dumps({"requests": [
-            {"id": str(i), "method": "GET", "url": url.format(u=u, g=gids[i % len(gids)])}
+            {"id": str(i), "method": "GET",
+             "url": url.format(u=u, g=gids[i % len(gids)], c=calendar[u])}
             for i, u in enumerate(uids)]}).encode()
         runs[f"$batch 20x {name}"] = (
             lambda b=body: call(app, environ("POST", "/v1.0/$batch", "", token, b)), 3)

@@ -2,7 +2,9 @@
 
 Each inner request is dispatched through the whole Graph WSGI app (fault injection,
 journal, authentication and permissions apply to it as to any request), with the
-outer request's ``Authorization`` and ``client-request-id``. Inner requests run in
+outer request's ``Authorization`` and ``client-request-id``; what is the same for all
+of a batch's inner requests (app context, URL binding, null session) is set up once
+per batch (:mod:`mocks.graph.inner`). Inner requests run in
 order, each after the requests it ``dependsOn``; one whose dependency failed gets 424.
 The outer answer is 200 whenever the batch itself is well formed, also when inner
 requests are throttled (their 429 carries its own ``Retry-After``). Binary inner
@@ -13,11 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextvars
 import io
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, current_app, request
@@ -27,6 +28,7 @@ from mocks.graph import jsonbody, odata
 from mocks.graph.auth import bearer_claims
 from mocks.graph.errors import GraphError, error_body, request_ids
 from mocks.graph.faults import BATCH_ENVIRON_KEY
+from mocks.graph.inner import SHARED_KEY, BatchShared
 
 bp = Blueprint("graph_batch", __name__)
 
@@ -114,7 +116,16 @@ def _refuse(item: dict[str, Any], message: str) -> _Refused:
     return _Refused(_inner_error(item["id"], 400, "BadRequest", message))
 
 
-def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
+class _Outer(NamedTuple):
+    """What every inner request takes from the batch request (read once per batch)."""
+
+    request_id: str
+    authorization: str | None
+    client_request_id: str | None
+    template: dict[str, Any]  # what every inner environ shares (see _template)
+
+
+def _environ(item: dict[str, Any], outer: _Outer) -> dict[str, Any]:
     """The WSGI environ of one inner request; raises :class:`_Refused` with an inner error."""
     method = item["method"].strip().upper()
     if method not in METHODS:
@@ -131,11 +142,11 @@ def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
     headers = item.get("headers") or {}
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise _refuse(item, f"The headers of request '{item['id']}' must be an object of strings.")
-    if any("\n" in text or "\r" in text for pair in headers.items() for text in pair):
+    if headers and any("\n" in text or "\r" in text for pair in headers.items() for text in pair):
         # werkzeug refuses to build such a request (it raised, and the batch answered 500)
         raise _refuse(item, f"The headers of request '{item['id']}' must not contain line "
                             "breaks.")
-    header_names = {k.lower(): k for k in headers}
+    header_names = {k.lower(): k for k in headers} if headers else {}
     data: bytes | None = None
     if item.get("body") is not None:
         if "content-type" not in header_names:
@@ -152,12 +163,12 @@ def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
                 raise _refuse(item, f"The body of request '{item['id']}' must be base64 for "
                                     f"Content-Type '{ctype}'.") from None
     send = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "host")}
-    if request.headers.get("Authorization"):
-        send["Authorization"] = request.headers["Authorization"]
-    if "client-request-id" not in header_names and request.headers.get("client-request-id"):
-        send["client-request-id"] = request.headers["client-request-id"]
+    if outer.authorization:
+        send["Authorization"] = outer.authorization
+    if "client-request-id" not in header_names and outer.client_request_id:
+        send["client-request-id"] = outer.client_request_id
     path, _, query = ("/v1.0" + url).partition("?")
-    environ = _quick_environ(method, path, query, send, data)
+    environ = _quick_environ(method, path, query, send, data, outer.template)
     if environ is None:  # unusual input: werkzeug's builder, which knows every corner
         builder = EnvironBuilder(path=path, query_string=query, method=method, headers=send,
                                  data=data, base_url=odata.host_url())
@@ -165,7 +176,7 @@ def _environ(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
             environ = builder.get_environ()
         finally:
             builder.close()
-    environ[BATCH_ENVIRON_KEY] = outer_id
+    environ[BATCH_ENVIRON_KEY] = outer.request_id
     return environ
 
 
@@ -196,9 +207,11 @@ def _template() -> dict[str, Any]:
 
 
 def _quick_environ(method: str, path: str, query: str, headers: dict[str, str],
-                   data: bytes | None) -> dict[str, Any] | None:
+                   data: bytes | None, template: dict[str, Any] | None = None
+                   ) -> dict[str, Any] | None:
     """The environ EnvironBuilder would build for a plain inner request, at a fraction of
-    its cost (a batch of 20 built 20 builders); None when the request is not plain."""
+    its cost (a batch of 20 built 20 builders); None when the request is not plain.
+    ``template``: :func:`_template` of this request's host, when the caller has it."""
     if not (_PLAIN_URL.fullmatch(path) and _PLAIN_URL.fullmatch(query)):
         return None
     content_type = None
@@ -214,7 +227,7 @@ def _quick_environ(method: str, path: str, query: str, headers: dict[str, str],
             continue
         key = "HTTP_" + name.upper().replace("-", "_")
         fields[key] = fields[key] + ", " + value if key in fields else value  # as werkzeug joins
-    environ = dict(_template())
+    environ = dict(_template() if template is None else template)
     environ.update(fields)
     environ.update({"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
                     "REQUEST_URI": path, "RAW_URI": path, "wsgi.input": io.BytesIO(data or b"")})
@@ -227,6 +240,9 @@ def _quick_environ(method: str, path: str, query: str, headers: dict[str, str],
 
 def _names_batch(url: str) -> bool:
     """Whether a URL's path, decoded and cleaned up as a router would, is ``$batch``."""
+    if "%" not in url and "$batch" not in url.lower() and url.isascii() and url.isprintable() \
+            and " " not in url:
+        return False  # nothing to decode or drop: no $batch segment can appear
     path = unquote(url.split("#", 1)[0].split("?", 1)[0])
     if not (path.isascii() and path.isprintable()) or " " in path:  # else nothing to drop
         path = "".join(ch for ch in path if ch.isprintable() and not ch.isspace())
@@ -245,16 +261,17 @@ def _names_batch(url: str) -> bool:
     return "$batch" in segments
 
 
-def _dispatch(item: dict[str, Any], outer_id: str) -> dict[str, Any]:
+def _dispatch(item: dict[str, Any], outer: _Outer, shared: BatchShared) -> dict[str, Any]:
     """Run one inner request through the whole Graph app; its batch response."""
     try:
-        environ = _environ(item, outer_id)
+        environ = _environ(item, outer)
     except _Refused as refused:
         return refused.response
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    environ[SHARED_KEY] = shared
     try:
-        # A fresh context: the inner request gets its own Flask app and request contexts.
-        status, headers, raw = contextvars.Context().run(_call, app, environ)
+        # Apart from the batch's contexts: the inner request gets its own request context
+        # (and g) in the app context its batch shares (mocks.graph.inner).
+        status, headers, raw = shared.run(_call, shared.app, environ)
     except Exception:  # never a stack trace; the other requests still run
         current_app.logger.exception("inner batch request %s failed", item["id"])
         return _inner_error(item["id"], 500, "generalException",
@@ -306,18 +323,21 @@ def batch():
     if request.environ.get(BATCH_ENVIRON_KEY) is not None:
         raise _bad(NESTED)
     bearer_claims()  # the batch itself needs a valid token; permissions are per inner request
-    outer_id, _ = request_ids()
+    outer = _Outer(request_ids()[0], request.headers.get("Authorization"),
+                   request.headers.get("client-request-id"), _template())
     body = odata.json_body()
     order = parse_batch(body)
     results: dict[str, dict[str, Any]] = {}
-    for item in order:
-        failed = [d for d in item.get("dependsOn", []) if results[d.lower()]["status"] >= 400]
-        if failed:
-            results[item["id"].lower()] = _inner_error(
-                item["id"], 424, "FailedDependency",
-                f"Request '{item['id']}' was not run because the request it depends on, "
-                f"'{failed[0]}', failed.")
-            continue
-        results[item["id"].lower()] = _dispatch(item, outer_id)
+    with BatchShared(current_app._get_current_object()) as shared:  # type: ignore[attr-defined]
+        for item in order:
+            failed = [d for d in item.get("dependsOn", [])
+                      if results[d.lower()]["status"] >= 400]
+            if failed:
+                results[item["id"].lower()] = _inner_error(
+                    item["id"], 424, "FailedDependency",
+                    f"Request '{item['id']}' was not run because the request it depends on, "
+                    f"'{failed[0]}', failed.")
+                continue
+            results[item["id"].lower()] = _dispatch(item, outer, shared)
     responses = [results[item["id"].lower()] for item in body["requests"]]
     return jsonbody.batch_response(responses)

@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 import re
 import socket
 import sys
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -69,6 +69,21 @@ _SECRET_HINT = re.compile("|".join(sorted(SECRET_PARAMS)) + "|%", re.IGNORECASE)
 THROTTLE_MESSAGE = "Too many requests. Please retry after the number of seconds in Retry-After."
 UNAVAILABLE_MESSAGE = ("The service is temporarily unavailable. Please retry after the number of "
                        "seconds in Retry-After.")
+
+
+# Request ids need to be unique, not secret: drawn from a generator seeded from the system's
+# randomness (uuid.uuid4() asks the system for 16 bytes per request, a third of the
+# journal's cost per request), reseeded in a forked child.
+_IDS = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _IDS.seed(os.urandom(32)))
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # the version and variant bits
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
+
+
+def new_request_id() -> str:
+    """A random version-4 UUID in its usual text form, as ``str(uuid.uuid4())`` writes it."""
+    h = f"{_IDS.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class FaultPlanError(ValueError):
@@ -363,10 +378,12 @@ class JournalEntry:
         self.clientRequestId, self.requestId = clientRequestId, requestId
         self.client = client  # the token's appid, or "anonymous"
         self.batch = batch  # the request id of the enclosing $batch, for inner requests
-        given = {"fault": fault, "latencyMs": latencyMs, "retryAfter": retryAfter,
-                 "retryViolation": retryViolation, "violatedRetryAfter": violatedRetryAfter}
-        rare = {k: v for k, v in given.items() if v != _RARE_DEFAULTS[k]}
-        self._rare: dict[str, Any] | None = rare or None
+        self._rare: dict[str, Any] | None = None
+        if fault is not None or latencyMs or retryAfter is not None or retryViolation \
+                or violatedRetryAfter is not None:  # rare: only then the dict
+            given = {"fault": fault, "latencyMs": latencyMs, "retryAfter": retryAfter,
+                     "retryViolation": retryViolation, "violatedRetryAfter": violatedRetryAfter}
+            self._rare = {k: v for k, v in given.items() if v != _RARE_DEFAULTS[k]} or None
 
     fault = _rare_field("fault", "the fault injected, if any")
     latencyMs = _rare_field("latencyMs", "the latency injected")
@@ -407,6 +424,8 @@ class Journal:
     def check_retry(self, client: str, method: str, url: str, wall: float,
                     sim: datetime) -> int | None:
         """The Retry-After this request fails to honour, or None (see the module docstring)."""
+        if not self._windows:  # nobody was throttled lately: nothing to look up
+            return None
         with self._lock:
             window = self._windows.get((client, method, url))
             if window is None:
@@ -472,7 +491,7 @@ class GraphTraffic:
         method = _METHODS.get(raw_method) or raw_method.upper()  # one string per method
         url = path + _query(environ.get("QUERY_STRING", ""))
         client = self._client(environ.get("HTTP_AUTHORIZATION", ""))
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         environ[REQUEST_ID_ENVIRON_KEY] = request_id
         client_request_id = environ.get("HTTP_CLIENT_REQUEST_ID") or None
         wall, sim = time.time(), world.clock.now()
@@ -514,11 +533,16 @@ class GraphTraffic:
         def recording_start_response(status: str, headers: list[tuple[str, str]],
                                      exc_info: Any = None) -> Callable:
             entry.status = int(status.split(" ", 1)[0])
-            retry = next((v for k, v in headers if k.lower() == "retry-after"), None)
+            names = set()
+            retry = None
+            for name, value in headers:
+                lower = name.lower()
+                names.add(lower)
+                if lower == "retry-after" and retry is None:
+                    retry = value
             if retry is not None and retry.strip().isdigit():
                 entry.retryAfter = int(retry.strip())
             journal.record(entry, wall, sim)
-            names = {k.lower() for k, _ in headers}
             headers = list(headers)
             if "request-id" not in names:  # Graph answers every request with both ids
                 headers.append(("request-id", request_id))
@@ -578,9 +602,23 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 
 def _query(raw: str) -> str:
-    """The query string for the journal, with secret parameter values masked."""
+    """The query string for the journal, with secret parameter values masked; remembered
+    for the queries seen lately (a sync sends the same few again and again)."""
     if not raw:
         return ""
+    known = _QUERIES.get(raw)
+    if known is None:
+        known = _masked(raw)
+        if len(_QUERIES) >= 1024:
+            _QUERIES.clear()
+        _QUERIES[raw] = known
+    return known
+
+
+_QUERIES: dict[str, str] = {}
+
+
+def _masked(raw: str) -> str:
     if not _SECRET_HINT.search(raw):  # no secret's name anywhere: nothing to mask
         return "?" + raw
     pairs = parse_qsl(raw, keep_blank_values=True)

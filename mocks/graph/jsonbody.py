@@ -22,11 +22,15 @@ import json
 from typing import Any
 
 import orjson
-from flask import Response, current_app, has_request_context, request
+from flask import Response, current_app
+from flask.globals import _cv_request
 from flask.json.provider import DefaultJSONProvider
 
 from mocks.graph.faults import BATCH_ENVIRON_KEY
 
+# Graph's JSON media type, with the OData format parameters it always sends.
+JSON_CONTENT_TYPE = ("application/json;odata.metadata=minimal;odata.streaming=true;"
+                     "IEEE754Compatible=false;charset=utf-8")
 # Set on an inner batch request's environ: the body bytes the JSON provider produced.
 ENCODED_KEY = "mocks.graph.encoded_json"
 # Dates and dataclasses go to Flask's ``default`` (an HTTP date, a dict), as json.dumps did.
@@ -55,9 +59,11 @@ class GraphJSONProvider(DefaultJSONProvider):
         if not self.compact_output():
             return super().response(*args, **kwargs)
         data = self.encode(self._prepare_response_obj(args, kwargs)) + b"\n"
-        response = self._app.response_class(data, mimetype=self.mimetype)
-        if has_request_context():
-            environ = request.environ
+        # born with Graph's full JSON type, which the app's after_request would give it
+        response = self._app.response_class(data, content_type=JSON_CONTENT_TYPE)
+        ctx = _cv_request.get(None)  # the request context, if any (what request.environ reads)
+        if ctx is not None:
+            environ = ctx.request.environ
             if BATCH_ENVIRON_KEY in environ:
                 environ[ENCODED_KEY] = data
         return response
@@ -74,18 +80,12 @@ class Encoded:
 
 def reusable(environ: dict[str, Any], raw: bytes) -> Encoded | None:
     """The inner body as :class:`Encoded` when it is exactly what the provider wrote in
-    the compact form the batch answer uses; None when it must be parsed instead."""
+    the compact form the batch answer uses; None when it must be parsed instead. (The
+    provider notes a body only when it writes the compact form: a note is the proof.)"""
     noted = environ.get(ENCODED_KEY)
-    if noted is None or not _compact() or (noted is not raw and noted != raw) \
-            or not raw.endswith(b"\n"):
+    if noted is None or (noted is not raw and noted != raw) or not raw.endswith(b"\n"):
         return None
     return Encoded(raw[:-1])
-
-
-def _compact() -> bool:
-    """Whether the app's provider writes compact orjson bodies (not indented, as in debug)."""
-    provider = current_app.json
-    return isinstance(provider, GraphJSONProvider) and provider.compact_output()
 
 
 def batch_response(responses: list[dict[str, Any]]) -> Response:
@@ -107,4 +107,4 @@ def batch_response(responses: list[dict[str, Any]]) -> Response:
         else:
             parts.append(encode(item))
     data = b'{"responses":[' + b",".join(parts) + b"]}\n"
-    return current_app.response_class(data, mimetype=current_app.json.mimetype)
+    return current_app.response_class(data, content_type=JSON_CONTENT_TYPE)

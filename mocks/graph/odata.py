@@ -314,7 +314,8 @@ def parse_query(etype: EntityType | None, allowed: frozenset[str] | set[str] = A
         if name not in ALL_OPTIONS:
             raise bad_request(f"The query parameter '{name}' is not supported.")
     q = Query(top=page_size)
-    q.eventual = request.headers.get("ConsistencyLevel", "").strip().lower() == "eventual"
+    # as request.headers.get reads it, without its KeyError when the header is absent
+    q.eventual = request.environ.get("HTTP_CONSISTENCYLEVEL", "").strip().lower() == "eventual"
     if "$count" in opts:
         value = opts["$count"].strip().lower()
         if value not in ("true", "false"):
