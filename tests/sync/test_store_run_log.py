@@ -36,7 +36,7 @@ VALUES = [
     {}, {"name": "Calendar", "enabled": True},
     {"email": "a@b.dk", "roles": ["r1", "r2"], "groupRoles": {"g1": "r1", "g2": None},
      "department": None, "language": "da"},
-    {1: "int key", 2.5: "float key", True: "bool key", None: "none key"},
+    {1: "int key", 2.5: "float key", False: "bool key", None: "none key"},
     {"when": datetime(2026, 1, 5, 8, 0, tzinfo=UTC), "day": date(2026, 2, 1)},
     datetime(2026, 1, 5, 8, 0, 0, 123, tzinfo=timezone(timedelta(hours=2))),
     date(2026, 2, 1), Decimal("1.10"), b"bytes", frozenset({"only"}),
