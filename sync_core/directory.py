@@ -94,11 +94,12 @@ class Directory:
         with self.store.transaction() as db:
             db.execute("DELETE FROM entra_users")
             db.execute("DELETE FROM entra_members")
-            # Generators: a full read's 30,000 rows are written without a list of them all.
-            db.executemany("INSERT INTO entra_users VALUES (?, ?)",
-                           ((u.id, _dump(u)) for u in users.values()))
-            db.executemany("INSERT INTO entra_members VALUES (?, ?)",
-                           ((g, m) for g, ms in members.items() for m in ms))
+            # Generators: a full read's 30,000 rows are written without a list of them all,
+            # a statement's worth at a time (multi-row INSERTs: see Store.insert_many).
+            self.store.insert_many("INSERT INTO entra_users VALUES (?, ?)",
+                                   ((u.id, _dump(u)) for u in users.values()))
+            self.store.insert_many("INSERT INTO entra_members VALUES (?, ?)",
+                                   ((g, m) for g, ms in members.items() for m in ms))
         self._save_meta()
 
     def apply(self, user_items: list[dict[str, Any]], group_items: list[dict[str, Any]],

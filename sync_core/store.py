@@ -13,8 +13,9 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
@@ -163,28 +164,33 @@ class Store:
             if not rows and not links:
                 return
             with self.transaction():
-                self._insert_many(INSERT_CHANGE, rows)
-                self._insert_many(INSERT_LINK, links)
+                self.insert_many(INSERT_CHANGE, rows)
+                self.insert_many(INSERT_LINK, links)
             if self._buffer is not None:
                 self._buffer.clear()
             self._buffered_links = []
 
-    def _insert_many(self, insert: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        """``executemany(insert, rows)`` as a few multi-row INSERTs, in the same order.
+    def insert_many(self, insert: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """``executemany(insert, rows)`` as a few multi-row INSERTs, in the same order
+        (``insert`` ends in one ``VALUES (?, ...)``; call it inside a transaction).
 
         executemany steps SQLite once per row and lets go of the GIL at each step; the
         sync shares the process with the mock's busy server threads, and taking the GIL
-        back behind them is what made a row cost far more than SQLite's own work."""
-        if not rows:
-            return
-        width = len(rows[0])
-        per_statement = max(1, min(len(rows), self._max_variables // width))
-        head, _, one = insert.rpartition("VALUES ")
-        for start in range(0, len(rows), per_statement):
-            lot = rows[start:start + per_statement]
-            # The same text for the same number of rows: sqlite3's cache keeps it compiled.
-            self._db.execute(f"{head}VALUES {','.join([one] * len(lot))}",
-                             [value for row in lot for value in row])
+        back behind them is what made a row cost far more than SQLite's own work. Rows
+        are taken from ``rows`` one statement's worth at a time (memory)."""
+        with self._lock:
+            rest = iter(rows)
+            first = next(rest, None)
+            if first is None:
+                return
+            per_statement = max(1, self._max_variables // len(first))
+            head, _, one = insert.rpartition("VALUES ")
+            lot = [first, *islice(rest, per_statement - 1)]
+            while lot:
+                # The same text for the same number of rows: sqlite3 keeps it compiled.
+                self._db.execute(f"{head}VALUES {','.join([one] * len(lot))}",
+                                 [value for row in lot for value in row])
+                lot = list(islice(rest, per_statement))
 
     # -- key/value ---------------------------------------------------------------
     def get(self, key: str, default: Any = None) -> Any:

@@ -119,3 +119,21 @@ def test_a_lot_sqlite_refuses_is_written_not_at_all_and_earlier_lots_stay():
     assert reasons == [f"change {n}" for n in range(FLUSH_EVERY)]
     store._links = None
     assert store.links() == {f"e{n}": f"u{n}" for n in range(FLUSH_EVERY)}
+
+
+def test_a_full_read_saved_in_many_statements_is_the_copy_a_restarted_host_loads():
+    from sync_core.directory import Directory
+    from sync_core.model import EntraUser
+
+    store = Store()
+    store._max_variables = 2 * 3  # three rows to a statement
+    users = {f"u{n}": EntraUser(f"u{n}", f"user{n}@contoso.com", display_name=f"User Ø{n}",
+                                business_phones=("+45 1234",) if n % 2 else ())
+             for n in range(11)}
+    members = {"g1": tuple(f"u{n}" for n in range(0, 11, 2)), "g2": ("u1", "u3", "u10")}
+    Directory(store).replace(users, members, False, frozenset({"contoso.com"}), "ul", "gl")
+    again = Directory(store)  # a restarted host: read back from SQLite
+    assert again.users == users
+    assert again.members == {g: set(m) for g, m in members.items()}
+    rows = store._db.execute("SELECT COUNT(*) FROM entra_members").fetchone()[0]
+    assert rows == 6 + 3
