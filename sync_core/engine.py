@@ -362,8 +362,11 @@ class SyncEngine:
         self.entra.expect_photos(a.entra_id for a in result.actions
                                  if a.kind == "set_photo" and a.entra_id)
         with self.store.buffered():  # the run log goes out in lots, however the loop ends
-            for action in result.actions:
-                status, error, action = self._apply_one(action, result.state)
+            actions = result.actions
+            for at, planned in enumerate(actions):
+                status, error, action = self._apply_one(planned, result.state)
+                if action is not planned:  # kept as applied (ids filled in), not both
+                    actions[at] = action
                 if status == "failure" and action.entra_id:
                     failed.add(action.entra_id)
                 self.store.log_change(run_id, self._now(), action, status, error)
