@@ -45,22 +45,31 @@ INSERT_CHANGE = ("INSERT INTO changes (run_id, at, kind, action, status, rule, r
 INSERT_LINK = "INSERT OR REPLACE INTO links VALUES (?, ?, ?)"
 FLUSH_EVERY = 500  # change-log rows written together inside Store.buffered()
 _ENCODER = json.JSONEncoder(default=str)
+_PLAIN = json.JSONEncoder()  # what json.dumps(value) uses
 
 
 def _dumps(value: Any) -> str:
     """``json.dumps(value, default=str)``, the same text, for less: the run log encodes two
-    values per change (70,000 at a 10k first run) and most are None or a string. Other
-    values go straight to the C encoder the standard library would pick, without the
-    per-call set-up of ``JSONEncoder.encode``."""
+    values per change (70,000 at a 10k first run) and most are None or a string."""
     if value is None:
         return "null"
+    return json_text(value, _ENCODER)
+
+
+def json_text(value: Any, encoder: json.JSONEncoder = _PLAIN) -> str:
+    """``encoder.encode(value)`` (default: ``json.dumps(value)``), the same text, without
+    its per-call set-up: a string takes the library's own short cut, anything else the
+    C encoder the library would pick for it, made for this one value."""
+    if c_make_encoder is None or encoder.indent is not None or not encoder.ensure_ascii:
+        return encoder.encode(value)  # not the case the C encoder below stands for
     if isinstance(value, str):
         return encode_basestring_ascii(value)
-    if c_make_encoder is None:  # no C speed-ups in this Python: the library's own way
-        return _ENCODER.encode(value)
-    chunks = c_make_encoder({}, str, encode_basestring_ascii, None, _ENCODER.key_separator,
-                            _ENCODER.item_separator, False, False, True)(value, 0)
+    chunks = c_make_encoder({} if encoder.check_circular else None, encoder.default,
+                            encode_basestring_ascii, None, encoder.key_separator,
+                            encoder.item_separator, encoder.sort_keys, encoder.skipkeys,
+                            encoder.allow_nan)(value, 0)
     return "".join(chunks)
+
 
 # Our action kinds in the vocabulary of Entra's provisioning log.
 LOG_ACTION = {

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from sync_core.model import Action
-from sync_core.store import FLUSH_EVERY, Store, _dumps
+from sync_core.store import FLUSH_EVERY, Store, _dumps, json_text
 
 AT = "2026-01-05T08:00:00Z"
 
@@ -47,6 +47,45 @@ VALUES = [
 @pytest.mark.parametrize("value", VALUES, ids=[repr(v)[:40] for v in VALUES])
 def test_stored_values_are_the_text_json_dumps_with_default_str_gives(value):
     assert _dumps(value) == json.dumps(value, default=str)
+
+
+def _plain(value: object) -> bool:
+    """Whether json.dumps takes the value without a ``default``."""
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
+
+
+PLAIN = [v for v in VALUES if _plain(v)] + [
+    {"id": "u1", "user_principal_name": "a@b.dk", "mail": None, "display_name": "Åse Ø",
+     "business_phones": ("+45 1", "+45 2"), "account_enabled": True, "hybrid": False}]
+
+
+@pytest.mark.parametrize("value", PLAIN, ids=[repr(v)[:40] for v in PLAIN])
+@pytest.mark.parametrize("options", [{}, {"sort_keys": True}, {"check_circular": False},
+                                     {"separators": (",", ":")}, {"allow_nan": True},
+                                     {"ensure_ascii": False}, {"indent": 2}])
+def test_json_text_is_the_text_of_the_encoder_it_is_given(value, options):
+    def outcome(encode):  # the text, or the kind of refusal (sort_keys over mixed keys)
+        try:
+            return encode(value)
+        except TypeError as exc:
+            return type(exc)
+
+    assert outcome(lambda v: json_text(v, json.JSONEncoder(**options))) == \
+        outcome(json.JSONEncoder(**options).encode)
+    assert json_text(value) == json.dumps(value)
+
+
+def test_json_text_refuses_what_json_dumps_refuses():
+    for value in ({"when": date(2026, 2, 1)}, {"nan": float("nan")}):
+        options = {"allow_nan": False} if "nan" in value else {}
+        with pytest.raises((TypeError, ValueError)) as expected:
+            json.JSONEncoder(**options).encode(value)
+        with pytest.raises(expected.type, match=str(expected.value)[:20]):
+            json_text(value, json.JSONEncoder(**options))
 
 
 def test_a_cycle_is_refused_as_json_refuses_it():
