@@ -192,7 +192,9 @@ class Store:
             first = next(rest, None)
             if first is None:
                 return
-            per_statement = max(1, self._max_variables // len(first))
+            # At most a lot's worth of rows a statement: a full read's 30,000 directory rows
+            # are not all held as text at once (peak memory, issue 13).
+            per_statement = max(1, min(FLUSH_EVERY, self._max_variables // len(first)))
             head, _, one = insert.rpartition("VALUES ")
             lot = [first, *islice(rest, per_statement - 1)]
             while lot:
