@@ -15,7 +15,7 @@ from typing import Any
 
 from sync_core.entra import entra_user
 from sync_core.model import EntraUser, groups_index
-from sync_core.store import Store
+from sync_core.store import Store, json_text
 
 SNAPSHOT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS entra_users (id TEXT PRIMARY KEY, data TEXT NOT NULL);
@@ -94,11 +94,12 @@ class Directory:
         with self.store.transaction() as db:
             db.execute("DELETE FROM entra_users")
             db.execute("DELETE FROM entra_members")
-            # Generators: a full read's 30,000 rows are written without a list of them all.
-            db.executemany("INSERT INTO entra_users VALUES (?, ?)",
-                           ((u.id, _dump(u)) for u in users.values()))
-            db.executemany("INSERT INTO entra_members VALUES (?, ?)",
-                           ((g, m) for g, ms in members.items() for m in ms))
+            # Generators: a full read's 30,000 rows are written without a list of them all,
+            # a statement's worth at a time (multi-row INSERTs: see Store.insert_many).
+            self.store.insert_many("INSERT INTO entra_users VALUES (?, ?)",
+                                   ((u.id, _dump(u)) for u in users.values()))
+            self.store.insert_many("INSERT INTO entra_members VALUES (?, ?)",
+                                   ((g, m) for g, ms in members.items() for m in ms))
         self._save_meta()
 
     def apply(self, user_items: list[dict[str, Any]], group_items: list[dict[str, Any]],
@@ -186,8 +187,8 @@ _USER_FIELDS = tuple(f.name for f in fields(EntraUser))
 
 def _dump(user: EntraUser) -> str:
     """A user as the row's JSON, the text ``json.dumps(asdict(user))`` gives, without
-    asdict's deep copy (1.2 s of a 10k first run, issue 13)."""
-    return json.dumps({name: getattr(user, name) for name in _USER_FIELDS})
+    asdict's deep copy (1.2 s of a 10k first run, issue 13) or json.dumps' set-up."""
+    return json_text({name: getattr(user, name) for name in _USER_FIELDS})
 
 
 def _restore(data: dict[str, Any]) -> dict[str, Any]:

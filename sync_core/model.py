@@ -101,23 +101,33 @@ class EntraView:
     _groups_by_user: dict[str, Sequence[str]] | None = field(default=None, repr=False,
                                                               compare=False)
     _indexed_for: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    # The list of synced groups groups_of was last asked with, once checked against the
+    # index: the rules pass the same list for every user, so the check is not repeated.
+    _checked: Sequence[str] | None = field(default=None, repr=False, compare=False)
 
     def use_index(self, index: dict[str, Sequence[str]], synced: list[str]) -> None:
         """Take a ready index of each user's synced groups (in configured order), kept by
         the directory copy between runs, instead of building one in this run."""
         self._groups_by_user, self._indexed_for = index, tuple(synced)
+        self._checked = None
 
     def indexed(self, synced: list[str]) -> bool:
         """Whether :meth:`groups_of` for these groups is a look-up, not a pass over members."""
         return self._groups_by_user is not None and self._indexed_for == tuple(synced)
 
     def groups_of(self, user_id: str, synced: list[str]) -> list[str]:
-        """The synced groups (in configured order) that ``user_id`` is directly in."""
-        key = tuple(synced)
-        if self._groups_by_user is None or self._indexed_for != key:
-            # Built once per view: members do not change in a run. One pass over the
-            # memberships, not every user against every group.
-            self._groups_by_user, self._indexed_for = groups_index(self.members, key), key
+        """The synced groups (in configured order) that ``user_id`` is directly in.
+
+        ``synced`` is compared with the index's groups once per list object (the rules
+        never change it within a plan), not once per user: 300 groups made that an
+        O(users x groups) pass of its own (issue 13)."""
+        if synced is not self._checked or self._groups_by_user is None:
+            key = tuple(synced)
+            if self._groups_by_user is None or self._indexed_for != key:
+                # Built once per view: members do not change in a run. One pass over the
+                # memberships, not every user against every group.
+                self._groups_by_user, self._indexed_for = groups_index(self.members, key), key
+            self._checked = synced
         return list(self._groups_by_user.get(user_id, ()))
 
 

@@ -28,6 +28,7 @@ from sync_core.model import (
     LastState,
     Plan,
     Settings,
+    SyncedGroup,
     event_key,
     normalise_email,
 )
@@ -65,6 +66,27 @@ class _Context:
     created_alike: dict[tuple[str, ...], tuple[str, list[str], dict[str, str | None]]] = field(
         default_factory=dict)
     calendars_alike: dict[tuple[str, bool], dict[str, object]] = field(default_factory=dict)
+    _synced_groups: dict[str, SyncedGroup] | None = None  # see synced_group
+    # One frozenset per combination of synced groups for the users' saved state (SYNC-6):
+    # 10,000 users share a few hundred, and fewer objects is less work for the collector.
+    group_sets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+
+    def group_set(self, groups: list[str]) -> frozenset[str]:
+        """``frozenset(groups)``, one shared object per combination."""
+        key = tuple(groups)
+        found = self.group_sets.get(key)
+        if found is None:
+            found = self.group_sets[key] = frozenset(groups)
+        return found
+
+    def synced_group(self, group_id: str) -> SyncedGroup:
+        """The (first) configured synced group with this id: a look-up, not a pass over
+        every group for each user created (O(users x groups), issue 13)."""
+        if self._synced_groups is None:
+            self._synced_groups = {}
+            for group in self.settings.groups:
+                self._synced_groups.setdefault(group.group_id, group)
+        return self._synced_groups[group_id]
 
     def groups_of(self, uid: str) -> list[str]:
         """The synced groups ``uid`` is directly in, in configured order."""
@@ -231,7 +253,7 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
                 "by Entra object id, existing roles kept", entra_id=uid, emply_id=existing.id,
                 email=email, old=None, new=uid))
             newly_linked.add(uid)
-            state.user_groups[uid] = frozenset(groups)
+            state.user_groups[uid] = ctx.group_set(groups)
             state.unsynced_links.add(uid)
             linked = replace(existing, entra_id=uid)
             if existing.active:  # PIC-1, CAL-2 and the writes to Entra apply from the first run
@@ -252,7 +274,7 @@ def _match_in_scope_users(ctx: _Context, state: LastState) -> set[str]:
                 entra_id=uid, email=email))
             continue
         ctx.actions.append(_create_user(ctx, entra_user, groups))
-        state.user_groups[uid] = frozenset(groups)
+        state.user_groups[uid] = ctx.group_set(groups)
         # The new user's photo and calendars follow in the same run; the adapter finds
         # the user by its Entra link, as the Emply id does not exist yet.
         fresh = EmplyUser(id="", email=email, entra_id=uid, origin="integration")
@@ -317,7 +339,7 @@ def _in_scope_ids(ctx: _Context) -> list[str]:
 
 def _create_user(ctx: _Context, entra_user: EntraUser, groups: list[str]) -> Action:
     """SYNC-10 creates from Entra data; SYNC-12 defaults from the first group; SYNC-6 roles."""
-    first = next(g for g in ctx.settings.groups if g.group_id == groups[0])
+    first = ctx.synced_group(groups[0])
     alike = ctx.created_alike.get(tuple(groups))
     if alike is None:
         roles = frozenset(r for g in groups if (r := ctx.mapping.get(g)))
@@ -347,7 +369,7 @@ def _linked_user(ctx: _Context, state: LastState, user: EmplyUser,
     entra_user = ctx.entra.users.get(uid)
     groups = ctx.groups_of(uid) if entra_user else []
     last_groups = ctx.last.user_groups.get(uid)
-    state.user_groups[uid] = frozenset(groups)
+    state.user_groups[uid] = ctx.group_set(groups)
 
     active = _status(ctx, user, entra_user, groups, last_groups)
     if active:

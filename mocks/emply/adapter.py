@@ -23,6 +23,7 @@ class EmplyAdapter:
     def __init__(self, emply: Emply) -> None:
         self.emply = emply
         self._snapshot: Snapshot | None = None  # the standing copy read() keeps current
+        self._linked_at: tuple[datetime | None, str] = (None, "")  # see _link_time
 
     def now(self) -> datetime:
         return self.emply.now()
@@ -95,6 +96,14 @@ class EmplyAdapter:
         finally:
             self.emply.changes.sync_writes(False)
 
+    def _link_time(self) -> str:
+        """When a link is made, as the store keeps it; formatted once per distinct time (a
+        simulated first run links 10,000 users at one)."""
+        now = self.now()
+        if now != self._linked_at[0]:
+            self._linked_at = (now, _iso(now))
+        return self._linked_at[1]
+
     # -- one method per action kind -----------------------------------------------
     def _create_user(self, action: Action, entra: EntraAdapter, store: Store) -> str:
         data = action.data
@@ -112,12 +121,12 @@ class EmplyAdapter:
             if data["roles"]:
                 self.emply.set_roles(user.id, data["roles"], SYNC, source="integration",
                                      groups=groups)
-        store.link(action.entra_id or "", user.id, _iso(self.now()))
+        store.link(action.entra_id or "", user.id, self._link_time())
         return user.id
 
     def _link_user(self, action: Action, entra: EntraAdapter, store: Store) -> None:
         self.emply.link_entra(action.emply_id or "", action.entra_id, SYNC)
-        store.link(action.entra_id or "", action.emply_id or "", _iso(self.now()))
+        store.link(action.entra_id or "", action.emply_id or "", self._link_time())
 
     def _set_roles(self, action: Action, entra: EntraAdapter, store: Store) -> None:
         self.emply.set_roles(action.emply_id or "", list(action.new), SYNC, source="integration",
@@ -172,7 +181,7 @@ class EmplyAdapter:
         with self.emply.lock:
             self.emply.link_entra(action.emply_id or "", entra_id, SYNC)
             self.emply.created_in_entra.add(entra_id)
-        store.link(entra_id, action.emply_id or "", _iso(self.now()))
+        store.link(entra_id, action.emply_id or "", self._link_time())
         return entra_id
 
     def _delete_in_entra(self, action: Action, entra: EntraAdapter, store: Store) -> None:

@@ -29,6 +29,8 @@ def not_found(kind: str, key: str) -> EmplyError:
 
 def unknown_fields(changes: dict[str, Any], allowed: set[str] | frozenset[str], what: str) -> None:
     """Refuse fields a resource does not have (400 ``unknown_field``)."""
+    if allowed.issuperset(changes):  # the usual case, without building the difference
+        return
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
         raise EmplyError(400, "unknown_field",
@@ -38,6 +40,10 @@ def unknown_fields(changes: dict[str, Any], allowed: set[str] | frozenset[str], 
 
 def text(value: Any, field: str, *, required: bool = False, max_len: int = 256) -> str | None:
     """A string field: trimmed, non-empty when required, ``None`` when absent and optional."""
+    if value.__class__ is str:  # the usual case first: a string that fits (same result)
+        trimmed = value.strip()
+        if trimmed and len(trimmed) <= max_len:
+            return trimmed
     if value is None:
         if required:
             raise EmplyError(400, "missing_field", f"'{field}' is required.")

@@ -687,9 +687,9 @@ class Emply:
                         created_by=actor)
             employee_id = v.text(body.get("employeeId"), "employeeId")
             emp = self._connectable(employee_id, None) if employee_id else None
-            fields = dict(body)
+            fields = body  # only read, unless an employee profile adds to it
             if emp is not None:  # the employee profile is in control (PIC-1)
-                fields.update(self._employee_fields(emp, fields))
+                fields = {**body, **self._employee_fields(emp, body)}
             self._apply_user(user, fields, creating=True)
             self._check_user_email(user.email, None)
             if entra_object_id:
@@ -732,15 +732,21 @@ class Emply:
             return user
 
     def _apply_user(self, user: User, body: dict[str, Any], *, creating: bool) -> None:
+        # Field by field, in this order (the first wrong one is the one refused).
         if creating or "email" in body:
             user.email = str(v.email(body.get("email"), required=True))
-        for api, attr in (("firstName", "first_name"), ("lastName", "last_name")):
-            if creating or api in body:
-                setattr(user, attr, v.text(body.get(api), api, required=True))
-        for api, attr in (("middleName", "middle_name"), ("language", "language"),
-                          ("timeZone", "time_zone"), ("currency", "currency")):
-            if api in body:
-                setattr(user, attr, v.text(body[api], api))
+        if creating or "firstName" in body:
+            user.first_name = v.text(body.get("firstName"), "firstName", required=True)
+        if creating or "lastName" in body:
+            user.last_name = v.text(body.get("lastName"), "lastName", required=True)
+        if "middleName" in body:
+            user.middle_name = v.text(body["middleName"], "middleName")
+        if "language" in body:
+            user.language = v.text(body["language"], "language")
+        if "timeZone" in body:
+            user.time_zone = v.text(body["timeZone"], "timeZone")
+        if "currency" in body:
+            user.currency = v.text(body["currency"], "currency")
         if "departmentId" in body:
             user.department_id = v.text(body["departmentId"], "departmentId")
             self._check_department(user.department_id)
@@ -899,20 +905,24 @@ class Emply:
         with self.lock:
             user = self.user(user_id)
             wanted = list(dict.fromkeys(role_ids))
+            held = user.role_ids  # as they are before this call (read once, not per role)
+            roles = self.roles
             for role_id in wanted:
-                if role_id not in self.roles:
+                role = roles.get(role_id)
+                if role is None:
                     raise EmplyError(422, "unknown_role", f"No role with id '{role_id}'.")
-                if actor == SYNC and self.roles[role_id].is_admin and role_id not in user.role_ids:
+                if actor == SYNC and role.is_admin and role_id not in held:
                     raise EmplyError(422, "admin_role_by_sync_refused",
                                      f"The sync never grants the administrator role "
-                                     f"'{self.roles[role_id].name}' (SYNC-9).")
-            for role_id in user.role_ids:
-                if role_id not in wanted and self.roles[role_id].is_admin:
-                    self._check_admin_removal(user, self.roles[role_id], actor, "remove")
+                                     f"'{role.name}' (SYNC-9).")
+            for role_id in held:
+                if role_id not in wanted and roles[role_id].is_admin:
+                    self._check_admin_removal(user, roles[role_id], actor, "remove")
             kept = [a for a in user.roles if a.role_id in wanted]
             now = self.now()
-            added = [RoleAssignment(r, source, (groups or {}).get(r), actor, now)
-                     for r in wanted if r not in user.role_ids]
+            group_of = groups or {}
+            added = [RoleAssignment(r, source, group_of.get(r), actor, now)
+                     for r in wanted if r not in held]
             user.roles = kept + added
             self.changes.add(USER, user.id)
             return user
