@@ -58,25 +58,42 @@ class Snapshot:
         self._put_events(set(emply.users))
 
     def refresh(self, changes: Changes) -> None:
-        """Re-snapshot what the change log named since ``seq``; the caller holds the lock."""
+        """Re-snapshot what the change log named since ``seq``; the caller holds the lock.
+
+        The rules take users in the snapshot's order, and the change log hands out sets, so
+        users and employees new to the snapshot are put in the model's order (a fresh
+        snapshot's): the run log must not depend on the process's hash seed."""
         e = self.emply
         self.seq = e.changes.seq
         employees = set(changes.employees)
+        new_users = []
         # Users and employees keep their place: the rules take them in the model's order.
         for user_id in changes.users:
             old = self.users.get(user_id)
             user = e.users.get(user_id)
-            if old is not None:
-                self._drop_user(old, gone=user is None)
-                employees.add(old.employee_id or "")
+            if old is None:
+                if user is not None:
+                    new_users.append(user_id)
+                continue
+            self._drop_user(old, gone=user is None)
+            employees.add(old.employee_id or "")
             if user is not None:
                 self._put_user(user)
                 employees.add(user.employee_id or "")
+        for user_id in in_model_order(new_users, e.users):
+            user = e.users[user_id]
+            self._put_user(user)
+            employees.add(user.employee_id or "")
+        new_employees = []
         for employee_id in employees - {""}:
-            if employee_id in e.employees:
+            if employee_id not in e.employees:
+                self.employees.pop(employee_id, None)
+            elif employee_id in self.employees:
                 self._put_employee(employee_id)
             else:
-                self.employees.pop(employee_id, None)
+                new_employees.append(employee_id)
+        for employee_id in in_model_order(new_employees, e.employees):
+            self._put_employee(employee_id)
         if changes.users:
             self._put_events(changes.users)
 
@@ -162,13 +179,30 @@ class Snapshot:
             for cal, keys in by_calendar.items():
                 self.shown_by_calendar.setdefault(cal, {})[user_id] = frozenset(keys)
                 touched.add(cal)
-        for cal in touched:
+        for cal in sorted(touched):  # the shown calendars' order: not the hash seed's
             sets = self.shown_by_calendar.get(cal)
             if sets:
                 self.shown[cal] = frozenset().union(*sets.values())
             else:
                 self.shown.pop(cal, None)
                 self.shown_by_calendar.pop(cal, None)
+
+
+def in_model_order(keys: list[str], model: dict[str, Any]) -> list[str]:
+    """``keys`` (all in ``model``) in the model's order. The model only appends users and
+    employees, so the new ones sit at its end: the walk starts there and stops once all are
+    found, costing about as many steps as there are new keys, not the whole customer."""
+    if len(keys) < 2:
+        return list(keys)
+    wanted = set(keys)
+    found = []
+    for key in reversed(model):
+        if key in wanted:
+            found.append(key)
+            if len(found) == len(wanted):
+                break
+    found.reverse()
+    return found
 
 
 def _email_key(email: str) -> str:
