@@ -4,6 +4,7 @@ and making it draws nothing from the world's id sequence."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import uuid
 
@@ -110,3 +111,34 @@ def test_a_default_calendar_is_made_once_and_kept(reads):
     made = [default_calendar(world.tenant, uid) for _ in range(reads)]
     assert all(c is made[0] for c in made)
     assert world.tenant.calendars_by_owner[uid].count(made[0].id) == 1
+
+
+def test_concurrent_first_reads_make_one_default_calendar_per_user():
+    """Served Graph handlers run on several threads with no lock around them: first reads
+    of one mailbox racing must not leave two default calendars."""
+    world = _world()
+    tenant = world.tenant
+    users = sorted(tenant.users)
+    start = threading.Barrier(8)
+
+    def reader() -> None:
+        start.wait()
+        for uid in users:
+            default_calendar(tenant, uid)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: widen any race
+    try:
+        for _ in range(10):
+            for uid in users:  # every mailbox back to "never read"
+                for calendar_id in tenant.calendars_by_owner.pop(uid, ()):
+                    del tenant.calendars[calendar_id]
+            threads = [threading.Thread(target=reader) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            doubled = [uid for uid in users if len(tenant.calendars_by_owner[uid]) != 1]
+            assert doubled == []
+    finally:
+        sys.setswitchinterval(interval)
