@@ -38,19 +38,46 @@ def set_photo(tenant: Tenant, user_id: str, content: bytes, content_type: str,
 
 
 def default_calendar(tenant: Tenant, user_id: str) -> Calendar:
-    """The user's own default calendar, created on first use as Exchange does."""
+    """The user's own default calendar, created on first use as Exchange does.
+
+    Its id and change key come from the world's seed and the user's id, not from the id
+    sequence: served Graph reads come in on several threads in any order, and the ids
+    (and every id drawn after them) must be the same run after run. The check and the
+    creation hold the tenant's lock, so concurrent first reads make one calendar."""
+    calendar = _own_default(tenant, user_id)
+    if calendar is not None:
+        return calendar
+    with tenant.lock:
+        calendar = _own_default(tenant, user_id)
+        if calendar is not None:
+            return calendar
+        calendar_id = tenant.ids.derived_guid("default calendar", user_id)
+        attempt = 0
+        while calendar_id in tenant.calendars:  # taken by a loaded dump's own id: not ours
+            attempt += 1
+            calendar_id = tenant.ids.derived_guid("default calendar", user_id, str(attempt))
+        return add_calendar(tenant, user_id, "Calendar", is_default=True,
+                            calendar_id=calendar_id,
+                            change_key=tenant.ids.derived_token(8, "default calendar", user_id))
+
+
+def _own_default(tenant: Tenant, user_id: str) -> Calendar | None:
     for calendar_id in tenant.calendars_by_owner.get(user_id, ()):
-        if tenant.calendars[calendar_id].is_default:
-            return tenant.calendars[calendar_id]
-    return add_calendar(tenant, user_id, "Calendar", is_default=True)
+        calendar = tenant.calendars[calendar_id]
+        if calendar.is_default:
+            return calendar
+    return None
 
 
 def add_calendar(tenant: Tenant, owner_id: str, name: str, color: str = "auto",
-                 is_default: bool = False, calendar_id: str | None = None) -> Calendar:
+                 is_default: bool = False, calendar_id: str | None = None,
+                 change_key: str | None = None) -> Calendar:
+    """Add a calendar to the owner's mailbox; id and change key drawn from the sequence
+    unless given."""
     if owner_id not in tenant.users:
         raise EntraError(404, "ErrorItemNotFound", f"User '{owner_id}' has no mailbox.")
     calendar = Calendar(calendar_id or tenant.ids.guid(), owner_id, name, color, is_default,
-                        change_key=tenant.ids.token(8))
+                        change_key=change_key or tenant.ids.token(8))
     tenant.calendars[calendar.id] = calendar
     tenant.calendars_by_owner.setdefault(owner_id, []).append(calendar.id)
     return calendar
