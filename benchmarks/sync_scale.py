@@ -7,7 +7,10 @@ users changed. Prints every figure on its own line with the command that produce
     python benchmarks/sync_scale.py --users 10000,30000 --groups 100,300   # how it grows
 
 The no-change run is measured ``--quiet-runs`` times (3), one after another, and the
-medians are printed with every run. With several sizes, each runs in a process of its
+medians are printed with every run. The full run and its floor are measured
+``--full-runs`` times (1), each time on a freshly built and served world, and the median
+ratio is printed with every run's (the first run's world goes on to the incremental runs,
+and the peak RSS is taken before any repetition). With several sizes, each runs in a process of its
 own (so each peak RSS is its own) and the last line compares the sync thread's CPU of
 the no-change runs, largest to smallest.
 
@@ -134,6 +137,21 @@ def per_user_reads(recording) -> int:
                if inner["url"].startswith("/users/") and not inner["url"].endswith("/$value"))
 
 
+def full_and_floor(args: argparse.Namespace) -> tuple[float, float]:
+    """One more full run on a freshly built and served world, and its floor, in seconds."""
+    world = build_world(args.users, args.groups, args.seed)
+    with ServedWorld(world) as served:
+        engine = served.sync_host.engine
+        world.clock.unsubscribe(engine.on_clock)
+        graph = engine.entra.graph
+        graph.recording = []
+        t0 = time.perf_counter()
+        full = engine.run("benchmark")
+        full_time = time.perf_counter() - t0
+        assert full.status == "success", full.message
+        return full_time, replay(graph.recording, served.sync_host._token(), served.ca_file)
+
+
 def _peak_rss_mb() -> float:
     """The process's peak resident memory so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -156,11 +174,13 @@ def compare(args: argparse.Namespace, users: list[int], groups: list[int]) -> No
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
             subprocess.run([sys.executable, __file__, "--users", str(n), "--groups", str(g),
                             "--seed", str(args.seed), "--quiet-runs", str(args.quiet_runs),
+                            "--full-runs", str(args.full_runs),
                             "--figures", out.name], check=True)
             cpu[n] = json.loads(Path(out.name).read_text())["quiet_cpu"]
     small, large = min(cpu), max(cpu)
     command = (f"python benchmarks/sync_scale.py --users {','.join(map(str, users))} "
-               f"--groups {','.join(map(str, groups))} --seed {args.seed}")
+               f"--groups {','.join(map(str, groups))} --seed {args.seed}"
+               + (f" --full-runs {args.full_runs}" if args.full_runs != 1 else ""))
     print(f"no-change sync CPU, {large} vs {small} users: {cpu[large] / cpu[small]:.1f} x "
           f"({cpu[large]:.3f} s vs {cpu[small]:.3f} s, medians of {args.quiet_runs} runs each; "
           f"the tenant is {large / small:.0f} x larger; target <= 3 x)    [{command}]",
@@ -175,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--quiet-runs", type=int, default=3,
                         help="no-change runs to measure (their medians are reported)")
+    parser.add_argument("--full-runs", type=int, default=1,
+                        help="full runs, each with its floor, on fresh worlds (median ratio)")
     parser.add_argument("--figures", help=argparse.SUPPRESS)  # where a child writes its figures
     args = parser.parse_args(argv)
     users, groups = _sizes(args.users), _sizes(args.groups)
@@ -182,7 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         return compare(args, users, groups)
     args.users, args.groups = users[0], groups[0]
     command = f"python benchmarks/sync_scale.py --users {args.users} --groups {args.groups} " \
-              f"--seed {args.seed}" + (f" --latency-ms {args.latency_ms}" if args.latency_ms else "")
+              f"--seed {args.seed}" + (f" --latency-ms {args.latency_ms}" if args.latency_ms else "") \
+        + (f" --full-runs {args.full_runs}" if args.full_runs != 1 else "")
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         os.environ.pop(name, None)  # MSAL (requests) must trust the served CA, not the system's
 
@@ -282,6 +305,17 @@ def main(argv: list[str] | None = None) -> None:
         say("1%-change incremental", f"{busy_time / full_time:.2%} of the full run's time "
             f"({busy_time:.2f} s) "
             f"(target <= 5%), {graph.requests_made} requests; changes: {busy.counts}")
+
+    if args.full_runs > 1:
+        ratios = [(full_time, floor)]
+        del world, served, engine, host, graph, full_recording, quiet_runs, recording
+        for _ in range(args.full_runs - 1):
+            gc.collect()  # the world before, freed
+            ratios.append(full_and_floor(args))
+        each = ", ".join(f"{f / r:.2f} ({f:.1f} s vs {r:.1f} s)" for f, r in ratios)
+        say("full sync time vs floor, repeated", f"{statistics.median(f / r for f, r in ratios):.2f}"
+            f" x the floor, the median of {len(ratios)} runs on fresh worlds: {each} "
+            "(target <= 1.5)")
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     say("peak RSS", f"{sync_peak:.0f} MB by the end of the full sync (the served world, its "
