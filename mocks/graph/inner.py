@@ -14,19 +14,25 @@ batch instead (they were about a third of an inner request's cost):
   those values, and each inner request gets an adapter with its own path, method and
   query (what routing reads per request);
 * the null session: Flask's session interface gives a request without a secret key
-  a null session; the first inner request's is reused by the others.
+  a null session; the first inner request's is reused by the others;
+* routing: an inner request's path differs from its neighbours' mostly in its ids
+  (``/users/{id}/photo`` twenty times). The router is asked once per path shape (the
+  path with each lower-case GUID segment standing for any) and method; the rule it
+  found and the values it took from the path serve the batch's other requests of that
+  shape (see :class:`_RoutingMemo` for why that is the router's own answer).
 """
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Request
 from flask.ctx import RequestContext
 from flask.globals import _cv_app
-from werkzeug.routing import MapAdapter
+from werkzeug.routing import MapAdapter, Rule
 
 # The environ key under which an inner request carries its batch's :class:`BatchShared`.
 SHARED_KEY = "mocks.graph.batch_shared"
@@ -42,6 +48,7 @@ class BatchShared:
         self.context = contextvars.Context()
         self.session: Any = None
         self._bindings: dict[tuple[Any, ...], MapAdapter] = {}
+        self._routes: dict[tuple[Any, ...], _RoutingMemo] = {}
 
     def __enter__(self) -> BatchShared:
         self.context.run(self.app_context.push)
@@ -71,9 +78,84 @@ class BatchShared:
             base = self._bindings[key] = bind(request)
             return base
         path = _decoded(get("PATH_INFO"))
-        return MapAdapter(base.map, base.server_name, base.script_name, base.subdomain,
-                          base.url_scheme, "/" if path is None else path,
-                          environ["REQUEST_METHOD"], _decoded(get("QUERY_STRING")))
+        routes = self._routes.get(key)
+        if routes is None:
+            routes = self._routes[key] = _RoutingMemo()
+        return _InnerAdapter(routes, base.map, base.server_name, base.script_name,
+                             base.subdomain, base.url_scheme, "/" if path is None else path,
+                             environ["REQUEST_METHOD"], _decoded(get("QUERY_STRING")))
+
+
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class _RoutingMemo:
+    """What the router answered per path shape and method, for one batch and binding.
+
+    Why a lower-case GUID segment can stand for any other: werkzeug's router compares a
+    segment with the rules' fixed words (none is a GUID) and with the converters'
+    patterns (``[^/]+``, ``path``, ``uuid``: each takes every such GUID or none;
+    ``int``, ``float`` and ``any`` take none), so two paths that differ only in such
+    segments take the same rule, and each value it returns is one whole segment. Only
+    plain successes are kept: a value that is not one segment's text (or a GUID that
+    occurs twice, so that which one a value came from is unclear), a converted value, a
+    redirect or any error is left to the router every time.
+    """
+
+    __slots__ = ("answers",)
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[Any, ...], tuple[Rule, tuple[tuple[str, int | None, Any], ...]]
+                           | None] = {}
+
+
+class _InnerAdapter(MapAdapter):
+    """Flask's URL adapter for an inner request, routing by its batch's memo."""
+
+    def __init__(self, memo: _RoutingMemo, *args: Any) -> None:
+        super().__init__(*args)
+        self.memo = memo
+
+    def match(self, path_info: str | None = None, method: str | None = None,  # type: ignore[override]
+              return_rule: bool = False, query_args: Any = None,
+              websocket: bool | None = None) -> tuple[Any, Mapping[str, Any]]:
+        if path_info is not None or method is not None or not return_rule \
+                or query_args is not None or websocket is not None or self.websocket:
+            return super().match(path_info, method, return_rule, query_args, websocket)
+        segments = self.path_info.split("/")
+        ids = [i for i, part in enumerate(segments) if len(part) == 36 and _GUID.fullmatch(part)]
+        if len({segments[i] for i in ids}) != len(ids):
+            return super().match(return_rule=True)
+        shape = list(segments)
+        for i in ids:
+            shape[i] = None  # type: ignore[call-overload]
+        key = (self.default_method.upper(), *shape)
+        known = self.memo.answers.get(key)
+        if known is not None:
+            rule, spec = known
+            return rule, {name: segments[at] if at is not None else value
+                          for name, at, value in spec}
+        rule, values = super().match(return_rule=True)
+        if key not in self.memo.answers:
+            self.memo.answers[key] = _kept(rule, values, {segments[i]: i for i in ids})
+        return rule, values
+
+
+def _kept(rule: Rule, values: Mapping[str, Any], ids: dict[str, int]
+          ) -> tuple[Rule, tuple[tuple[str, int | None, Any], ...]] | None:
+    """The memo's entry for a match (None: this shape is routed by the router each time)."""
+    if rule.redirect_to is not None or any(
+            other.defaults for other in rule.map._rules_by_endpoint.get(rule.endpoint, ())):
+        return None  # the router may redirect to a rule with defaults: ask it each time
+    spec = []
+    for name, value in values.items():
+        if type(value) is not str:
+            return None
+        at = ids.get(value)
+        if at is None and any(guid in value for guid in ids):
+            return None  # a value spanning segments (a path converter)
+        spec.append((name, at, None if at is not None else value))
+    return rule, tuple(spec)
 
 
 def _decoded(text: str | None) -> str | None:

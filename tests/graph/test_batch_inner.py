@@ -290,3 +290,42 @@ def test_an_inner_requests_url_binding_is_the_one_flask_makes(sim, path, query, 
     fields = ("server_name", "script_name", "subdomain", "url_scheme", "path_info",
               "default_method", "query_args", "websocket")
     assert {f: getattr(got, f) for f in fields} == {f: getattr(want, f) for f in fields}
+
+
+def test_inner_requests_of_one_path_shape_each_get_their_own_answer(sim):
+    """Paths that differ only in their ids (as the refresh sends them) are each answered as
+    alone: other ids, the same id twice, another method, a calendar the user cannot see."""
+    from mocks.entra import mailbox
+
+    client = sim.client(*ROLES)
+    assert client.put(f"/users/{sim.ray.id}/photo/$value", content=png(64, 64),
+                      headers={"Content-Type": "image/png"}).status_code == 200
+    ray, megan, lars = sim.ray.id, sim.megan.id, sim.lars.id
+    cal = {u: mailbox.default_calendar(sim.tenant, u).id for u in (ray, megan, lars)}
+    event = {"subject": "Review", "start": {"dateTime": "2026-01-06T09:00:00", "timeZone": "UTC"},
+             "end": {"dateTime": "2026-01-06T10:00:00", "timeZone": "UTC"}}
+    assert client.post(f"/users/{megan}/events", json=event).status_code == 201
+    events = "$select=id,subject,start,end,transactionId&$top=100"
+    cases = [
+        *[("GET", f"/users/{u}/photo", {}, None) for u in (ray, megan, lars, ray)],
+        *[("GET", f"/users/{u}/calendars?$select=id,name,isDefaultCalendar,canEdit", {}, None)
+          for u in (lars, ray, megan)],
+        ("GET", f"/users/{ray}/calendars/{ray}/events?{events}", {}, None),  # one id twice
+        *[("GET", f"/users/{u}/calendars/{cal[u]}/events?{events}", {}, None)
+          for u in (ray, megan, lars)],
+        ("GET", f"/users/{ray}/calendars/{cal[megan]}/events?{events}", {}, None),  # not his
+        ("DELETE", f"/users/{lars}/calendars", {}, None),  # same shape, no such method
+        ("GET", f"/users/{lars}/photo/$value", {}, None),  # no photo: 404
+        ("GET", f"/users/{ray}/photo/$value", {}, None),
+    ]
+    alone = [_direct(client, method, url, headers, body) for method, url, headers, body in cases]
+    requests = [{"id": str(i), "method": method, "url": url}
+                for i, (method, url, _headers, _body) in enumerate(cases)]
+    answers = {r["id"]: r for r in client.post("/$batch", json={"requests": requests})
+               .json()["responses"]}
+    for i, expected in enumerate(alone):
+        assert _inner(answers[str(i)]) == expected, cases[i][:2]
+    bodies = [answers[str(i)].get("body") for i in range(len(cases))]
+    assert [b["@odata.id"].split("'")[1] for b in bodies[:4]] == [ray, megan, lars, ray]
+    assert [len(b["value"]) for b in bodies[8:11]] == [0, 1, 0]
+    assert [answers[str(i)]["status"] for i in (7, 11, 12, 13, 14)] == [404, 404, 405, 404, 200]
