@@ -310,6 +310,8 @@ class _Pipeline:
                     return
                 index = self.taken
                 self.taken += 1
+                if self.taken == total and self.senders_waiting:
+                    self.room.notify_all()  # nothing left to take: the waiting ones end
             graph._pace()
             started = time.monotonic()
             try:

@@ -115,3 +115,27 @@ def test_closing_the_stream_stops_the_senders():
     assert not [t for t in threading.enumerate() if t.name == "graph-batch"]
     threading.Event().wait(0.05)
     assert len(graph.batches) == sent, "nothing goes out after the stream is closed"
+
+
+def test_senders_end_once_every_batch_is_taken_though_the_caller_has_not_read_them_all():
+    graph = SlowGraph()
+    stream = client(graph).stream(reads(12 * 20))  # 12 batches, 8 of lookahead
+    next(stream)  # batch 0 is read: the senders take batches up to 8, then wait for room
+    for _ in range(400):
+        with graph.lock:
+            if len(graph.batches) >= 9 and graph.on_wire == 0:
+                break
+        threading.Event().wait(0.005)
+    threading.Event().wait(0.05)  # all four are parked, waiting for room
+    got = [next(stream) for _ in range(3 * 20)]  # batches 1-3 read: room for 9, 10, 11
+    assert len(got) == 60
+
+    def senders() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "graph-batch"]
+
+    for _ in range(400):
+        if not senders():
+            break
+        threading.Event().wait(0.005)
+    assert not senders(), "no sender stays parked (a photo stream is seldom read to its end)"
+    assert len(list(stream)) == 12 * 20 - 61
