@@ -59,16 +59,30 @@ def _dumps(value: Any) -> str:
 def json_text(value: Any, encoder: json.JSONEncoder = _PLAIN) -> str:
     """``encoder.encode(value)`` (default: ``json.dumps(value)``), the same text, without
     its per-call set-up: a string takes the library's own short cut, anything else the
-    C encoder the library would pick for it, made for this one value."""
+    C encoder the library would pick for it; for this module's two encoders made once
+    per thread and kept (making it was half the cost of encoding a run log value)."""
     if c_make_encoder is None or encoder.indent is not None or not encoder.ensure_ascii:
         return encoder.encode(value)  # not the case the C encoder below stands for
     if isinstance(value, str):
         return encode_basestring_ascii(value)
-    chunks = c_make_encoder({} if encoder.check_circular else None, encoder.default,
-                            encode_basestring_ascii, None, encoder.key_separator,
-                            encoder.item_separator, encoder.sort_keys, encoder.skipkeys,
-                            encoder.allow_nan)(value, 0)
-    return "".join(chunks)
+    made = _made.__dict__
+    found = made.get(id(encoder)) if encoder is _ENCODER or encoder is _PLAIN else None
+    if found is None:
+        markers: dict[int, Any] | None = {} if encoder.check_circular else None
+        found = (markers, c_make_encoder(
+            markers, encoder.default, encode_basestring_ascii, None, encoder.key_separator,
+            encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan))
+        if encoder is _ENCODER or encoder is _PLAIN:
+            made[id(encoder)] = found
+    try:
+        return "".join(found[1](value, 0))
+    except BaseException:
+        if found[0] is not None:  # an encoding that stopped half-way leaves its marks
+            found[0].clear()
+        raise
+
+
+_made = threading.local()  # per thread: a C encoder's circular-reference marks are its own
 
 
 # Our action kinds in the vocabulary of Entra's provisioning log.
