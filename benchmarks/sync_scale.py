@@ -272,6 +272,8 @@ def main(argv: list[str] | None = None) -> None:
         _, _, quiet, requests, recording = quiet_runs[-1]
         delta_requests = sum(1 for _, url, _ in recording if "/delta" in url)
         quiet_reads = per_user_reads(recording)
+        # The no-change run's own floor: its requests replayed bare, as the full run's are.
+        quiet_floor = replay(recording, token, served.ca_file)
         each = ", ".join(f"{t / full_time:.2%} ({t:.2f} s, CPU {c:.3f} s)"
                          for t, c, *_ in quiet_runs)
         say("no-change incremental", f"{quiet_time / full_time:.2%} of the full run's time "
@@ -280,7 +282,9 @@ def main(argv: list[str] | None = None) -> None:
             f"{requests - delta_requests} for the daily per-user refresh share "
             f"({quiet_reads} per-user reads, {quiet_reads / max(full_reads, 1):.2%} of the full "
             f"run's {full_reads}); changes: {quiet.counts}; the sync thread's CPU "
-            f"{quiet_cpu:.3f} s (median)")
+            f"{quiet_cpu:.3f} s (median); its requests replayed bare take {quiet_floor:.2f} s "
+            f"= {quiet_floor / floor:.2%} of the full run's floor, so 2 % needs a full run of "
+            f">= {quiet_floor / 0.02 / floor:.2f} x the floor")
 
         # -- incremental after 1 % of users changed -------------------------------------------
         rng = random.Random(args.seed)
