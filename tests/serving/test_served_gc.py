@@ -14,14 +14,6 @@ from mocks.world import World
 
 
 @pytest.fixture(autouse=True)
-def _no_environment_overrides(monkeypatch):
-    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy",
-                 "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-
-
-@pytest.fixture(autouse=True)
 def _process_defaults():
     """Each test starts from and leaves Python's own settings: nothing frozen, 700/10/10."""
     saved = gc.get_threshold()
@@ -80,9 +72,11 @@ def test_a_process_with_its_own_settings_keeps_them():
     frozen = gc.get_freeze_count()
     with ServedWorld(_world()):
         assert gc.get_threshold() == (50_000, GC_THRESHOLD[1], 50)  # never more often
-        assert gc.get_freeze_count() == frozen  # freezing left to the process
+        # Freezing is left to the process: its set is neither thawed (0) nor joined by the
+        # served world (more). Frozen objects that die meanwhile leave the count.
+        assert 0 < gc.get_freeze_count() <= frozen
     assert gc.get_threshold() == (50_000, 5, 50)
-    assert gc.get_freeze_count() == frozen
+    assert 0 < gc.get_freeze_count() <= frozen
 
 
 def test_a_threshold_changed_while_serving_is_not_undone():

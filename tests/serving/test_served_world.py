@@ -24,15 +24,6 @@ def world() -> World:
     return world
 
 
-@pytest.fixture(autouse=True)
-def _no_environment_overrides(monkeypatch):
-    # requests (inside MSAL) lets these override verify=, and proxies would take 127.0.0.1 away.
-    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy",
-                 "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-
-
 def test_msal_and_a_graph_client_work_over_tls(world):
     app = world.tenant.add_app("Emply People", {"User.Read.All"})
     with ServedWorld(world) as served:
