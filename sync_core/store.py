@@ -65,15 +65,15 @@ def json_text(value: Any, encoder: json.JSONEncoder = _PLAIN) -> str:
         return encoder.encode(value)  # not the case the C encoder below stands for
     if isinstance(value, str):
         return encode_basestring_ascii(value)
-    made = _made.__dict__
-    found = made.get(id(encoder)) if encoder is _ENCODER or encoder is _PLAIN else None
+    kept = _made.__dict__ if encoder is _ENCODER or encoder is _PLAIN else None
+    found = kept.get(id(encoder)) if kept is not None else None
     if found is None:
         markers: dict[int, Any] | None = {} if encoder.check_circular else None
         found = (markers, c_make_encoder(
             markers, encoder.default, encode_basestring_ascii, None, encoder.key_separator,
             encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan))
-        if encoder is _ENCODER or encoder is _PLAIN:
-            made[id(encoder)] = found
+        if kept is not None:
+            kept[id(encoder)] = found
     try:
         return "".join(found[1](value, 0))
     except BaseException:
