@@ -4,8 +4,9 @@ It speaks only the documented Graph protocol, so it works against the mock and
 against the real service alike. Waiting for ``Retry-After`` goes through an
 injected ``sleep`` so that, in-process, it moves the simulation clock instead of
 blocking. Batches go out up to ``in_flight`` at a time (served: 4, in-process: 1,
-so that simulated waiting stays on one thread); a ``Retry-After`` seen by one of
-them holds back every request sent after it until it has passed.
+so that simulated waiting stays on one thread), as many of those as gain something
+(:mod:`sync_core.window`); a ``Retry-After`` seen by one of them holds back every
+request sent after it until it has passed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 import httpx
 import msal
 import orjson
+
+from sync_core.window import Window
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 RETRY_STATUSES = (429, 503, 504)
@@ -62,13 +65,15 @@ class GraphClient:
 
     def __init__(self, base_url: str, tokens: Callable[[], str], http: httpx.Client, *,
                  sleep: Callable[[float], None] = time.sleep, max_attempts: int = 6,
-                 in_flight: int = 1) -> None:
+                 in_flight: int = 1, adapt: bool = True) -> None:
         self.base_url = base_url.rstrip("/")
         self._tokens = tokens
         self._http = http
         self._sleep = sleep
         self.max_attempts = max_attempts
         self.in_flight = max(1, in_flight)
+        self.adapt = adapt  # False: always ``in_flight`` batches out, whatever they gain
+        self._window = Window(self.in_flight, adapt=adapt)
         self.requests_made = 0
         self._count_lock = threading.Lock()
         self._resume_at = 0.0  # with in_flight > 1: nothing is sent before this (monotonic)
@@ -102,8 +107,14 @@ class GraphClient:
             if pause > 0:
                 self._sleep(pause)
 
+    def window(self) -> Window:
+        """The window of batches on the wire; kept from run to run, like TCP's estimates."""
+        if self._window.most != self.in_flight:  # the bound was changed (benchmarks do)
+            self._window = Window(self.in_flight, adapt=self.adapt)
+        return self._window
+
     def _pace(self) -> None:
-        """Space the batches sent side by side at least PACING x a round trip / in_flight
+        """Space the batches sent side by side at least PACING x a round trip / window
         apart (real time: this is about the wire, not the simulated clock).
 
         Sent together, batches come back together, and their answers are worked on at
@@ -114,7 +125,7 @@ class GraphClient:
         """
         with self._count_lock:
             now = time.monotonic()
-            at = max(now, self._last_send + PACING * self._round_trip / self.in_flight)
+            at = max(now, self._last_send + PACING * self._round_trip / self._window.limit)
             self._last_send = at
         if at > now:
             time.sleep(at - now)
@@ -234,7 +245,30 @@ class GraphClient:
             yield from body.get("responses", [])
 
     def _send_batches(self, chunks: Sequence[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
-        """Each chunk's batch response body, in order; up to ``in_flight`` on the wire.
+        """Each chunk's batch response body, in order; up to ``in_flight`` on the wire, as
+        many as the window allows.
+
+        While the window is at one batch, each is sent when the caller asks for its answer,
+        on the caller's thread (on loopback a sender thread beside it only costs hand-offs,
+        issue 13). Above one, sender threads keep the window full (:meth:`_pipelined`).
+        """
+        window = self.window()
+        index, total = 0, len(chunks)
+        while index < total:
+            if window.limit == 1 or total - index < 2:
+                started = time.monotonic()
+                response = self._send_batch(chunks[index])
+                window.record(1, time.monotonic() - started)
+                index += 1
+                yield orjson.loads(response.content)
+            else:
+                index = yield from self._pipelined(chunks, index, window)
+
+    def _pipelined(self, chunks: Sequence[list[dict[str, Any]]], start: int,
+                   window: Window) -> Iterator[dict[str, Any]]:
+        """Answers from chunk ``start`` on, with sender threads side by side, until the
+        last or until the window is back at one batch (the chunks already sent are still
+        answered). Returns the index of the first chunk not sent.
 
         Each sender thread takes the next chunk as soon as its previous answer has arrived,
         so the wire stays full even while the caller is busy with earlier answers (a window
@@ -242,22 +276,27 @@ class GraphClient:
         Senders run at most ``2 * in_flight`` chunks ahead of the caller, which bounds the
         bodies waiting in memory; answers are decoded by the caller, not the senders.
         """
-        if self.in_flight == 1 or len(chunks) < 2:
-            for chunk in chunks:
-                yield orjson.loads(self._send_batch(chunk).content)
-            return
-        pipeline = _Pipeline(self, chunks, ahead=2 * self.in_flight)
+        pipeline = _Pipeline(self, chunks, ahead=2 * self.in_flight, window=window,
+                             start=start)
         senders = [threading.Thread(target=pipeline.sender, name="graph-batch", daemon=True)
-                   for _ in range(min(self.in_flight, len(chunks)))]
+                   for _ in range(min(self.in_flight, len(chunks) - start))]
         for thread in senders:
             thread.start()
+        index, stopped = start, False
         try:
-            for index in range(len(chunks)):
-                yield orjson.loads(pipeline.take(index).content)  # ~1.6 x json.loads (issue 13)
+            while index < len(chunks):
+                if window.limit == 1 and not stopped:
+                    pipeline.close()  # no chunk is taken after this: ``taken`` is final
+                    stopped = True
+                if stopped and index >= pipeline.taken:
+                    break
+                yield orjson.loads(pipeline.take(index).content)  # ~1.6 x json.loads
+                index += 1
         finally:
             pipeline.close()
             for thread in senders:
                 thread.join()
+        return index
 
     def _send_batch(self, chunk: list[dict[str, Any]]) -> httpx.Response:
         """One ``$batch`` POST. The body is encoded here with orjson: the same bytes httpx's
@@ -276,20 +315,23 @@ class _Pipeline:
     wakes the caller only when it is the one the caller waits for, and a consumed answer
     wakes one sender only when one waits for room. (One condition with ``notify_all``
     woke all four senders and the caller at every step; sharing one GIL with the server
-    threads, each needless wake-up is wall time, issue 13.)
+    threads, each needless wake-up is wall time, issue 13.) A sender also waits while the
+    window's limit of batches is out; each round trip is reported to the window.
     """
 
     def __init__(self, graph: GraphClient, chunks: Sequence[list[dict[str, Any]]], *,
-                 ahead: int) -> None:
+                 ahead: int, window: Window, start: int = 0) -> None:
         self.graph = graph
         self.chunks = chunks
         self.ahead = ahead
+        self.window = window
+        self.on_wire = 0  # batches sent and not answered yet
         lock = threading.Lock()
         self.room = threading.Condition(lock)  # senders wait here for the caller to catch up
         self.arrived = threading.Condition(lock)  # the caller waits here for its next answer
         self.ready: dict[int, tuple[bool, Any]] = {}
-        self.taken = 0  # chunks handed to senders
-        self.consumed = 0  # answers handed to the caller
+        self.taken = start  # chunks handed to senders (those before ``start`` were sent)
+        self.consumed = start  # answers handed to the caller
         self.waiting_for = -1  # the index the caller waits for, or -1
         self.senders_waiting = 0
         self.stop = False
@@ -300,7 +342,8 @@ class _Pipeline:
         while True:
             with self.room:
                 while (not self.stop and self.taken < total
-                       and self.taken - self.consumed >= self.ahead):
+                       and (self.taken - self.consumed >= self.ahead
+                            or self.on_wire >= self.window.limit)):
                     self.senders_waiting += 1
                     try:
                         self.room.wait()
@@ -310,6 +353,8 @@ class _Pipeline:
                     return
                 index = self.taken
                 self.taken += 1
+                self.on_wire += 1
+                sent_with = self.on_wire
                 if self.taken == total and self.senders_waiting:
                     self.room.notify_all()  # nothing left to take: the waiting ones end
             graph._pace()
@@ -318,11 +363,18 @@ class _Pipeline:
                 outcome: tuple[bool, Any] = (True, graph._send_batch(self.chunks[index]))
             except BaseException as exc:  # handed to the caller, raised there
                 outcome = (False, exc)
-            graph._took(time.monotonic() - started)
+            took = time.monotonic() - started
+            graph._took(took)
             with self.arrived:
                 self.ready[index] = outcome
+                self.on_wire -= 1
+                if outcome[0]:
+                    self.window.record(sent_with, took)
                 if index == self.waiting_for:
                     self.arrived.notify()
+                room = self.window.limit - self.on_wire - 1  # this sender takes one itself
+                if room > 0 and self.senders_waiting:
+                    self.room.notify(room)  # the window grew
 
     def take(self, index: int) -> httpx.Response:
         """The answer to chunk ``index`` (taken in order), waiting for it; a sender's

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from sync_core.graph import GraphClient, GraphError
+from sync_core.window import Window
 
 
 class SlowGraph:
@@ -50,10 +51,11 @@ class SlowGraph:
                 self.on_wire -= 1
 
 
-def client(graph: SlowGraph, in_flight: int = 4) -> GraphClient:
+def client(graph: SlowGraph, in_flight: int = 4, adapt: bool = False) -> GraphClient:
+    """A client that keeps ``in_flight`` batches out (``adapt``: as many as gain something)."""
     http = httpx.Client(transport=httpx.MockTransport(graph))
     return GraphClient("https://graph.test/v1.0", lambda: "token", http, in_flight=in_flight,
-                       sleep=lambda s: None)
+                       sleep=lambda s: None, adapt=adapt)
 
 
 def reads(n: int) -> list[dict[str, str]]:
@@ -85,6 +87,58 @@ def test_never_more_than_four_batches_are_on_the_wire():
     first.join()
     assert len(list(stream)) == 399
     assert graph.most_on_wire <= 4
+
+
+def test_an_adapting_client_sends_its_first_batches_alone_to_learn_the_round_trip():
+    graph = SlowGraph()
+    graph.gate.clear()
+    stream = client(graph, adapt=True).stream(reads(400))
+    first = threading.Thread(target=lambda: next(stream))
+    first.start()
+    for _ in range(200):
+        with graph.lock:
+            if graph.on_wire:
+                break
+        threading.Event().wait(0.005)
+    threading.Event().wait(0.05)  # a second would have had time to go out
+    with graph.lock:
+        assert graph.on_wire == 1
+    graph.gate.set()
+    first.join()
+    assert len(list(stream)) == 399
+    assert graph.most_on_wire <= 4
+
+
+class ScriptedWindow(Window):
+    """A window whose limit follows a script of (answers so far, limit) steps."""
+
+    def __init__(self, steps: list[tuple[int, int]]) -> None:
+        super().__init__(4)
+        self.steps, self.answers, self.limit = steps, 0, steps[0][1]
+        self.on_wire_seen: list[tuple[int, int]] = []  # (limit, batches out) per answer
+
+    def record(self, on_wire: int, seconds: float) -> None:
+        self.answers += 1
+        self.on_wire_seen.append((self.limit, on_wire))
+        self.limit = [limit for at, limit in self.steps if at <= self.answers][-1]
+
+
+def test_a_window_that_closes_and_opens_again_mid_stream_keeps_every_answer_in_order():
+    graph = SlowGraph()
+    graph_client = client(graph, adapt=True)
+    window = ScriptedWindow([(0, 1), (4, 4), (20, 1), (30, 3), (40, 1)])
+    graph_client._window = window
+    got = [r["body"]["url"] for r in graph_client.stream(reads(50 * 20))]
+    assert got == [f"/users/u{i:04d}" for i in range(1000)]
+    assert len(graph.batches) == 50, "each batch went out once"
+    assert window.answers == 50
+    assert all(out <= 4 for _, out in window.on_wire_seen)
+    at_one = 0  # answers in a row while the limit is one
+    for limit, out in window.on_wire_seen:
+        at_one = at_one + 1 if limit == 1 else 0
+        if at_one > 4:  # the (at most four) batches out when the window closed are in
+            assert out == 1, "at one batch, one is out at a time"
+    assert not [t for t in threading.enumerate() if t.name == "graph-batch"]
 
 
 def test_a_batch_body_is_the_compact_json_graph_gets_with_its_content_type():
