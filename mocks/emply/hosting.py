@@ -35,7 +35,7 @@ class IntegrationHost:
                  sleep: Callable[[float], None] | None = None, store_path: str = ":memory:",
                  schedule: bool = True, in_flight: int = 1) -> None:
         self.world = world
-        self.in_flight = in_flight  # batches on the wire at once (served: 4)
+        self.in_flight = in_flight  # batches on the wire at most (served: 4; see sync_core.window)
         self.http = http
         self.graph_url = graph_url
         self.identity_url = identity_url
