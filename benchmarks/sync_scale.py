@@ -234,9 +234,11 @@ def main(argv: list[str] | None = None) -> None:
         full = engine.run("benchmark")
         full_time = time.perf_counter() - t0
         if args.latency_ms:
+            window = graph.window()
             say("full sync with latency", f"{full_time:.1f} s with {args.latency_ms} ms per Graph "
-                f"round trip, {graph.requests_made} requests, status {full.status} (target "
-                "<= 45 s at 10k users)")
+                f"round trip, {graph.requests_made} requests, status {full.status}, up to "
+                f"{window.widest} batches in flight (bound {window.most}) (target <= 45 s at "
+                "10k users)")
             return
         sync_peak = _peak_rss_mb()  # before the benchmark's own replay adds its share
         full_recording, full_requests = graph.recording, graph.requests_made
@@ -252,7 +254,8 @@ def main(argv: list[str] | None = None) -> None:
         floor = replay(full_recording, token, served.ca_file)
         say("full sync time vs floor", f"{full_time / floor:.2f} x the floor (a bare httpx "
             f"keep-alive replay of the same {len(full_recording)} requests, one at a time; "
-            f"{full_time:.1f} s vs {floor:.1f} s; target <= 1.5)")
+            f"{full_time:.1f} s vs {floor:.1f} s; the sync kept up to {graph.window().widest} "
+            f"batches in flight; target <= 1.5)")
 
         # -- incremental, no change ------------------------------------------------------------
         # Several no-change runs, one after another (each reads the next share of the daily

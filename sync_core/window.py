@@ -40,6 +40,7 @@ class Window:
         self.most = max(1, most)
         self.adapt = adapt and self.most > 1
         self.limit = 1 if self.adapt else self.most
+        self.widest = self.limit  # the highest limit reached (benchmarks and tests report it)
         self.base: float | None = None
         self._rtts: list[float] = []
         self._patience = 0  # epochs still to wait at one batch before trying two
@@ -69,6 +70,7 @@ class Window:
                 self._patience -= 1
             else:
                 self.limit = 2
+                self.widest = max(self.widest, 2)
             return
         if rtt < STALE * self.base:  # faster than one batch alone was: the wire changed
             self.limit, self._patience, self._backoff = 1, 0, 1
@@ -82,3 +84,4 @@ class Window:
         elif queued < GROW_BELOW:
             self.limit = min(self.most, self.limit + 1)
             self._backoff = 1
+        self.widest = max(self.widest, self.limit)
