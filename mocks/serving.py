@@ -18,6 +18,7 @@ process gets its own settings back when the last served world stops.
 
 from __future__ import annotations
 
+import email.utils
 import gc
 import ipaddress
 import logging
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import trustme
-from cheroot import wsgi
+from cheroot import makefile, wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 from flask import Flask
 
@@ -145,6 +146,44 @@ class GcPolicy:
 GC_POLICY = GcPolicy()
 
 
+class LineReader(makefile.StreamReader):
+    """cheroot's socket reader (pure-Python ``_pyio`` buffering, by cheroot's choice) with a
+    C-speed ``readline`` when the line is already in its buffer, as request and header
+    lines nearly always are: one ``bytes.find`` and a slice instead of ``_pyio``'s
+    peek-and-read loop (14 % of a served page's CPU). Anything else goes the usual way."""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        buf, pos = self._read_buf, self._read_pos
+        end = buf.find(b"\n", pos) + 1
+        if not end or (size is not None and 0 <= size < end - pos):
+            return super().readline(size)
+        self._read_pos = end
+        self.bytes_read += end - pos  # as StreamReader.read counts what it hands out
+        return buf[pos:end]
+
+
+class _SSLAdapter(BuiltinSSLAdapter):
+    """cheroot's TLS adapter, reading requests through :class:`LineReader`."""
+
+    def makefile(self, sock, mode="r", bufsize=makefile.io.DEFAULT_BUFFER_SIZE):
+        if "r" in mode:
+            return LineReader(sock, mode, bufsize)
+        return super().makefile(sock, mode, bufsize)
+
+
+_DATE: tuple[int, bytes] = (0, b"")  # the Date header of the current second
+
+
+def http_date() -> bytes:
+    """``Date`` (RFC 9110's IMF-fixdate) for now, formatted once a second rather than
+    once a response (cheroot's ``formatdate`` was 4 % of a served page's CPU)."""
+    global _DATE
+    now = int(time.time())
+    if _DATE[0] != now:
+        _DATE = (now, email.utils.formatdate(now, usegmt=True).encode("ascii"))
+    return _DATE[1]
+
+
 class _Gateway(wsgi.Gateway_10):
     """cheroot's WSGI 1.0 gateway, also handing the app the client's socket: a Graph fault
     that drops the connection shuts it (as werkzeug's ``werkzeug.socket`` allowed)."""
@@ -153,6 +192,12 @@ class _Gateway(wsgi.Gateway_10):
         environ = super().get_environ()
         environ["werkzeug.socket"] = self.req.conn.socket
         return environ
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info=None):
+        write = super().start_response(status, headers, exc_info)
+        if not any(k.lower() == "date" for k, _ in headers):
+            self.req.outheaders.append((b"Date", http_date()))
+        return write
 
     def write(self, chunk: bytes) -> None:
         """The first piece of a response leaves with its headers in one socket write: one
@@ -286,7 +331,7 @@ class ServedWorld:
         cert.cert_chain_pems[0].write_to_path(str(chain_path))
         for blob in cert.cert_chain_pems[1:]:
             blob.write_to_path(str(chain_path), append=True)
-        adapter = BuiltinSSLAdapter(str(chain_path), str(key_path))
+        adapter = _SSLAdapter(str(chain_path), str(key_path))
 
         from mocks.graph.app import create_app as create_graph
         from mocks.identity.app import create_app as create_identity

@@ -160,3 +160,28 @@ def test_many_idle_keep_alive_clients_keep_their_connections(world):
         finally:
             for client in clients:
                 client.close()
+
+
+def test_every_answer_has_one_date_header_of_now(world):
+    """HTTP servers date their answers (RFC 9110 IMF-fixdate); the served world formats it
+    once a second, so two answers within a second share it and it never goes stale."""
+    import email.utils
+    import time
+
+    app = world.tenant.add_app("Emply People", {"User.Read.All"})
+    with ServedWorld(world) as served:
+        token = world.tokens.issue(world.tenant.id, app.client_id, app.object_id,
+                                   ["User.Read.All"])
+        with httpx.Client(verify=served.ssl_context(), trust_env=False) as client:
+            before = time.time()
+            answers = [client.get(f"{served.graph_url}/users",
+                                  headers={"Authorization": f"Bearer {token}"}),
+                       client.get(f"{served.graph_url}/users"),  # a 401 is dated too
+                       client.get(f"{served.emply_url}/api/v1/users")]
+            after = time.time()
+    for answer in answers:
+        dates = answer.headers.get_list("Date")
+        assert len(dates) == 1, answer.headers
+        assert dates[0].endswith(" GMT")
+        when = email.utils.parsedate_to_datetime(dates[0]).timestamp()
+        assert int(before) <= when <= after
