@@ -75,6 +75,7 @@ class GraphClient:
         self.adapt = adapt  # False: always ``in_flight`` batches out, whatever they gain
         self._window = Window(self.in_flight, adapt=adapt)
         self.requests_made = 0
+        self.sender_cpu = 0.0  # CPU seconds spent by batch sender threads (benchmarks add it)
         self._count_lock = threading.Lock()
         self._resume_at = 0.0  # with in_flight > 1: nothing is sent before this (monotonic)
         self._round_trip = 0.0  # a batch's short round trip lately, seconds (see _took)
@@ -337,7 +338,16 @@ class _Pipeline:
         self.stop = False
 
     def sender(self) -> None:
-        """Take the next chunk while there is room, send it, hand its outcome over."""
+        """Take the next chunk while there is room, send it, hand its outcome over; the
+        thread's CPU is added to the client's ``sender_cpu``."""
+        started_cpu = time.thread_time()
+        try:
+            self._send_until_done()
+        finally:
+            with self.graph._count_lock:
+                self.graph.sender_cpu += time.thread_time() - started_cpu
+
+    def _send_until_done(self) -> None:
         graph, total = self.graph, len(self.chunks)
         while True:
             with self.room:
