@@ -69,44 +69,36 @@ def test_answers_come_back_in_request_order_whatever_order_batches_finish_in():
     assert len(graph.batches) == 25 and all(len(b) == 20 for b in graph.batches)
 
 
-def test_never_more_than_four_batches_are_on_the_wire():
-    graph = SlowGraph()
+def on_wire_while_held(graph: SlowGraph, graph_client: GraphClient, expected: int) -> int:
+    """Hold every batch at the server while a 400-read stream starts; how many are out once
+    ``expected`` are (and more would have had time to follow). Then let them all through."""
     graph.gate.clear()
-    stream = client(graph).stream(reads(400))
+    stream = graph_client.stream(reads(400))
     first = threading.Thread(target=lambda: next(stream))
     first.start()
-    for _ in range(200):  # let every sender reach the wire
+    for _ in range(200):  # let every sender that may go reach the wire
         with graph.lock:
-            if graph.on_wire >= 4:
+            if graph.on_wire >= expected:
                 break
         threading.Event().wait(0.005)
-    threading.Event().wait(0.05)  # a fifth would have had time to go out
+    threading.Event().wait(0.05)  # one more would have had time to go out
     with graph.lock:
-        assert graph.on_wire == 4
+        out = graph.on_wire
     graph.gate.set()
     first.join()
     assert len(list(stream)) == 399
     assert graph.most_on_wire <= 4
+    return out
+
+
+def test_never_more_than_four_batches_are_on_the_wire():
+    graph = SlowGraph()
+    assert on_wire_while_held(graph, client(graph), 4) == 4
 
 
 def test_an_adapting_client_sends_its_first_batches_alone_to_learn_the_round_trip():
     graph = SlowGraph()
-    graph.gate.clear()
-    stream = client(graph, adapt=True).stream(reads(400))
-    first = threading.Thread(target=lambda: next(stream))
-    first.start()
-    for _ in range(200):
-        with graph.lock:
-            if graph.on_wire:
-                break
-        threading.Event().wait(0.005)
-    threading.Event().wait(0.05)  # a second would have had time to go out
-    with graph.lock:
-        assert graph.on_wire == 1
-    graph.gate.set()
-    first.join()
-    assert len(list(stream)) == 399
-    assert graph.most_on_wire <= 4
+    assert on_wire_while_held(graph, client(graph, adapt=True), 1) == 1
 
 
 class ScriptedWindow(Window):
