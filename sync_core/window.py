@@ -70,18 +70,16 @@ class Window:
                 self._patience -= 1
             else:
                 self.limit = 2
-                self.widest = max(self.widest, 2)
-            return
-        if rtt < STALE * self.base:  # faster than one batch alone was: the wire changed
+        elif rtt < STALE * self.base:  # faster than one batch alone was: the wire changed
             self.limit, self._patience, self._backoff = 1, 0, 1
-            return
-        queued = self.limit * (1 - self.base / rtt)
-        if queued > SHRINK_ABOVE:
-            self.limit -= 1
-            if self.limit == 1:  # two gained nothing over one: try again later
-                self._patience = self._backoff
-                self._backoff = min(2 * self._backoff, MOST_PATIENCE)
-        elif queued < GROW_BELOW:
-            self.limit = min(self.most, self.limit + 1)
-            self._backoff = 1
+        else:
+            queued = self.limit * (1 - self.base / rtt)
+            if queued > SHRINK_ABOVE:
+                self.limit -= 1
+                if self.limit == 1:  # two gained nothing over one: try again later
+                    self._patience = self._backoff
+                    self._backoff = min(2 * self._backoff, MOST_PATIENCE)
+            elif queued < GROW_BELOW:
+                self.limit = min(self.most, self.limit + 1)
+                self._backoff = 1
         self.widest = max(self.widest, self.limit)
