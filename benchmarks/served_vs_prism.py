@@ -13,7 +13,10 @@ in turn with the same threads, connections, duration and headers, in alternating
 Before the rounds, each side gets ``--warmup`` seconds of the same load, unmeasured:
 Prism's first seconds run in Node's interpreter before its JIT has compiled the hot
 paths (its first round measured 40-50 % below its second), which flattered the mock.
-Prints req/s, p50 and p99 for each round and the ratio mock / Prism of the means.
+Prints req/s, p50 and p99 for each round, the ratio mock / Prism of the means and the
+median of the rounds' own ratios (a round's two runs are next to each other in time, so
+their ratio is the least touched by the machine's swings), and each side's CPU time per
+request: the mock's process, Prism's Node process and stunnel, read from ``/proc``.
 Everything listens on 127.0.0.1.
 """
 
@@ -25,6 +28,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,6 +101,30 @@ def _ms(out: str, pct: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time these processes (and their waited-for children) used so far,
+    from ``/proc/<pid>/stat``; for this process, :func:`time.process_time` is finer."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        if pid == os.getpid():
+            total += time.process_time()
+            continue
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+    return total
+
+
+def measured(url: str, token: str, seconds: int, connections: int, pids: list[int]
+             ) -> dict[str, float]:
+    """:func:`wrk`'s figures and the CPU milliseconds per request of the server ``pids``."""
+    before = cpu_seconds(pids)
+    figures = wrk(url, token, seconds, connections)
+    spent = cpu_seconds(pids) - before
+    figures["cpu_ms"] = spent * 1000 / max(1.0, figures["rps"] * seconds)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=300)
@@ -164,21 +192,30 @@ def main(argv: list[str] | None = None) -> None:
                 for url in (mock_url, prism_url):
                     wrk(url, token, args.warmup, args.connections)
             mocks, peers = [], []
+            mock_pids, peer_pids = [os.getpid()], [proc.pid for proc in procs]
             for _ in range(args.rounds):
-                mocks.append(wrk(mock_url, token, args.seconds, args.connections))
-                peers.append(wrk(prism_url, token, args.seconds, args.connections))
+                mocks.append(measured(mock_url, token, args.seconds, args.connections, mock_pids))
+                peers.append(measured(prism_url, token, args.seconds, args.connections,
+                                      peer_pids))
         for i, (mock, peer) in enumerate(zip(mocks, peers, strict=True), 1):
             for name, figures in (("served Graph mock (token checked)", mock),
                                   ("Prism behind stunnel (static example)", peer)):
                 print(f"round {i}: {name}: {figures['rps']:.0f} req/s, p50 "
                       f"{figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, non-2xx "
-                      f"{figures['non2xx']}    [{command}]")
+                      f"{figures['non2xx']}, CPU {figures['cpu_ms']:.2f} ms per request    "
+                      f"[{command}]")
             print(f"round {i}: ratio mock / Prism: {mock['rps'] / peer['rps']:.2f}x    [{command}]")
         mock_rps = sum(m["rps"] for m in mocks) / len(mocks)
         peer_rps = sum(p["rps"] for p in peers) / len(peers)
+        ratios = [m["rps"] / p["rps"] for m, p in zip(mocks, peers, strict=True)]
+        mock_cpu = statistics.median(m["cpu_ms"] for m in mocks)
+        peer_cpu = statistics.median(p["cpu_ms"] for p in peers)
         print(f"mean over {args.rounds} rounds: mock {mock_rps:.0f} req/s, Prism {peer_rps:.0f} "
-              f"req/s; ratio mock / Prism: {mock_rps / peer_rps:.2f}x (target >= 1.0)    "
-              f"[{command}]")
+              f"req/s; ratio mock / Prism: {mock_rps / peer_rps:.2f}x; median of the rounds' "
+              f"ratios {statistics.median(ratios):.2f}x (target >= 1.0)    [{command}]")
+        print(f"CPU per request, median over {args.rounds} rounds: mock {mock_cpu:.2f} ms "
+              f"(its process), Prism {peer_cpu:.2f} ms (Node and stunnel); Prism / mock "
+              f"{peer_cpu / mock_cpu:.2f}x    [{command}]")
     finally:
         for proc in procs:
             proc.terminate()
