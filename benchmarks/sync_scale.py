@@ -34,8 +34,10 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -138,6 +140,13 @@ def per_user_reads(recording) -> int:
                if inner["url"].startswith("/users/") and not inner["url"].endswith("/$value"))
 
 
+def timed(call: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
+    """``call(*args)``, its wall time and the process's CPU time during it, in seconds."""
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    result = call(*args)
+    return result, time.perf_counter() - t0, time.process_time() - cpu0
+
+
 def full_and_floor(args: argparse.Namespace) -> tuple[float, float, float, float]:
     """One more full run on a freshly built and served world and its floor: their wall
     times and the process's CPU time during each, in seconds."""
@@ -147,13 +156,11 @@ def full_and_floor(args: argparse.Namespace) -> tuple[float, float, float, float
         world.clock.unsubscribe(engine.on_clock)
         graph = engine.entra.graph
         graph.recording = []
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        full = engine.run("benchmark")
-        full_time, full_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        full, full_time, full_cpu = timed(engine.run, "benchmark")
         assert full.status == "success", full.message
-        cpu0 = time.process_time()
-        floor = replay(graph.recording, served.sync_host._token(), served.ca_file)
-        return full_time, floor, full_cpu, time.process_time() - cpu0
+        floor, _, floor_cpu = timed(replay, graph.recording, served.sync_host._token(),
+                                    served.ca_file)
+        return full_time, floor, full_cpu, floor_cpu
 
 
 def _peak_rss_mb() -> float:
@@ -235,9 +242,7 @@ def main(argv: list[str] | None = None) -> None:
         reads, detail = minimum_reads(world)  # from the world, before the sync changes it
         if args.latency_ms:
             world.faults = FaultPlan(latency_ms=args.latency_ms)
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        full = engine.run("benchmark")
-        full_time, full_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        full, full_time, full_cpu = timed(engine.run, "benchmark")
         if args.latency_ms:
             window = graph.window()
             say("full sync with latency", f"{full_time:.1f} s with {args.latency_ms} ms per Graph "
@@ -256,9 +261,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{full.counts.get('set_photo', 0)} photos)")
         say("full sync changes", ", ".join(f"{k} {v}" for k, v in sorted(full.counts.items())))
         token = host._token()
-        cpu0 = time.process_time()
-        floor = replay(full_recording, token, served.ca_file)
-        floor_cpu = time.process_time() - cpu0
+        floor, _, floor_cpu = timed(replay, full_recording, token, served.ca_file)
         say("full sync time vs floor", f"{full_time / floor:.2f} x the floor (a bare httpx "
             f"keep-alive replay of the same {len(full_recording)} requests, one at a time; "
             f"{full_time:.1f} s vs {floor:.1f} s; the sync kept up to {graph.window().widest} "
